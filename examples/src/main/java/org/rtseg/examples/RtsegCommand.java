@@ -1,0 +1,32 @@
+package org.rtseg.examples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code rtseg} command line: one subcommand per task of the library. */
+@Command(
+        name = "rtseg",
+        mixinStandardHelpOptions = true,
+        version = "rtseg 0.1.0",
+        description = "Real-time semantic segmentation (RTSeg, Li et al., AAAI 2023) on the JVM.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class RtsegCommand implements Runnable {
+
+    @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, also used by tests to run subcommands in process. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new RtsegCommand());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,42 @@
+package org.rtseg.core.blocks;
+
+import java.util.Map;
+
+/**
+ * What a block type is built from: its place in the network (channels in and out, stride) and its
+ * own parameters (expansion, heads, kernel…), already completed with the type's defaults.
+ *
+ * @param inChannels input channels
+ * @param outChannels output channels
+ * @param stride spatial stride (1, or 2 for a stage's downsample block)
+ * @param params the type's parameters by name
+ */
+public record BlockArgs(int inChannels, int outChannels, int stride, Map<String, Double> params) {
+
+    public BlockArgs {
+        params = Map.copyOf(params);
+    }
+
+    /** A parameter's value. */
+    public double param(String name) {
+        Double v = params.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("no parameter '" + name + "' (have " + params.keySet() + ")");
+        }
+        return v;
+    }
+
+    /** A parameter that must be a positive whole number. */
+    public int intParam(String name) {
+        double v = param(name);
+        if (v != Math.rint(v) || v < 1) {
+            throw new IllegalArgumentException("parameter '" + name + "' must be a positive integer, was " + v);
+        }
+        return (int) v;
+    }
+
+    /** Whether the block keeps the shape of its input. */
+    public boolean preservesShape() {
+        return stride == 1 && inChannels == outChannels;
+    }
+}

@@ -1,0 +1,76 @@
+package org.rtseg.core.blocks;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The registry of block types by name. The built-in {@code skip}, {@code ge}, {@code lir} and
+ * {@code mhsa} are registered exactly as a user's type is; types found by {@link ServiceLoader}
+ * are added on first use.
+ */
+public final class BlockTypes {
+
+    private static final Map<String, BlockType> TYPES = new ConcurrentHashMap<>();
+
+    static {
+        register(Skip.TYPE);
+        register(GatherExpand.TYPE);
+        register(LightweightInvertedResidual.TYPE);
+        register(MultiHeadSelfAttention.TYPE);
+        for (BlockType type : ServiceLoader.load(BlockType.class)) {
+            register(type);
+        }
+    }
+
+    private BlockTypes() {}
+
+    /**
+     * Registers a type; a type of the same name is replaced, so a user may override a built-in.
+     */
+    public static void register(BlockType type) {
+        TYPES.put(type.name(), type);
+    }
+
+    /** The type of that name. */
+    public static BlockType get(String name) {
+        BlockType type = TYPES.get(name);
+        if (type == null) {
+            throw new IllegalArgumentException(
+                    "unknown block type '" + name + "'; registered types: " + new TreeSet<>(TYPES.keySet())
+                            + " (register your own with BlockTypes.register)");
+        }
+        return type;
+    }
+
+    /**
+     * Completes and checks the arguments of a block: unknown parameters and impossible shapes are
+     * reported with the type's name.
+     */
+    public static BlockArgs resolve(String type, int in, int out, int stride, Map<String, Double> params) {
+        BlockType t = get(type);
+        Map<String, Double> merged = new HashMap<>(t.defaults());
+        for (Map.Entry<String, Double> e : params.entrySet()) {
+            if (!merged.containsKey(e.getKey())) {
+                throw new IllegalArgumentException(
+                        "unknown parameter '" + e.getKey() + "' for block type '" + type
+                                + "' (known: " + new TreeSet<>(t.defaults().keySet()) + ")");
+            }
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("parameter '" + e.getKey() + "' has no value");
+            }
+            merged.put(e.getKey(), e.getValue());
+        }
+        BlockArgs args = new BlockArgs(in, out, stride, merged);
+        t.validate(args);
+        return args;
+    }
+
+    /** Resolves and builds a block. */
+    public static RtsegBlock build(String type, int in, int out, int stride, Map<String, Double> params) {
+        return get(type).build(resolve(type, in, out, stride, params));
+    }
+}

@@ -1,0 +1,58 @@
+package org.rtseg.core.blocks;
+
+import java.util.Map;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * BiSeNetV2's gather-and-expand layer (GE), the segment-branch block of the baseline.
+ *
+ * <p>Stride 1: {@code conv1} CBR 3×3 → {@code dwconv} grouped 3×3 expansion (groups = in, ×e) →
+ * BN → ReLU → {@code conv2} 1×1 projection → BN; plus the input; ReLU. Stride 2: the expansion
+ * {@code dwconv1} carries the stride (BN, no ReLU), then {@code dwconv2} depthwise 3×3 → BN → ReLU,
+ * and the residual is a {@link Shortcut}. The grouped expansion is the operator the paper replaces
+ * with the lightweight inverted residual, since group convolutions run poorly on edge devices.
+ */
+public final class GatherExpand extends ResidualBlock {
+
+    /** Type {@code ge}: parameter {@code expansion} (default 6). */
+    public static final BlockType TYPE =
+            new BlockType() {
+                @Override
+                public String name() {
+                    return "ge";
+                }
+
+                @Override
+                public Map<String, Double> defaults() {
+                    return Map.of("expansion", 6.0);
+                }
+
+                @Override
+                public void validate(BlockArgs args) {
+                    args.intParam("expansion");
+                    if (args.stride() > 2) {
+                        throw new IllegalArgumentException("GE supports stride 1 or 2, was " + args.stride());
+                    }
+                }
+
+                @Override
+                public RtsegBlock build(BlockArgs args) {
+                    return new GatherExpand(args);
+                }
+            };
+
+    private GatherExpand(BlockArgs args) {
+        super(args);
+        int in = args.inChannels();
+        int mid = in * args.intParam("expansion");
+        main("conv1", ConvBnAct.builder(in, in).build());
+        if (args.stride() == 1) {
+            main("dwconv", ConvBnAct.builder(in, mid).groups(in).build());
+        } else {
+            main("dwconv1", ConvBnAct.builder(in, mid).stride(args.stride()).groups(in).noActivation().build());
+            main("dwconv2", ConvBnAct.builder(mid, mid).depthwise().build());
+        }
+        main("conv2", ConvBnAct.builder(mid, args.outChannels()).kernel(1).noActivation().build());
+    }
+}

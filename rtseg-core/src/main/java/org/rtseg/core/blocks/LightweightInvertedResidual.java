@@ -1,0 +1,53 @@
+package org.rtseg.core.blocks;
+
+import java.util.Map;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The paper's lightweight inverted residual (LIR, §Supernet design, Fig. 2): {@code conv1} 3×3 CBR
+ * → {@code expand} 1×1 CBR (×e) → {@code dwconv} depthwise 3×3 CBR (carrying the stride) → {@code
+ * project} 1×1 → BN; plus the residual; ReLU.
+ *
+ * <p>It keeps GE's receptive field and expansion but uses no group convolution, which edge
+ * runtimes execute poorly: the expansion is a dense 1×1 and the spatial filter is depthwise.
+ */
+public final class LightweightInvertedResidual extends ResidualBlock {
+
+    /** Type {@code lir}: parameter {@code expansion} (default 6). */
+    public static final BlockType TYPE =
+            new BlockType() {
+                @Override
+                public String name() {
+                    return "lir";
+                }
+
+                @Override
+                public Map<String, Double> defaults() {
+                    return Map.of("expansion", 6.0);
+                }
+
+                @Override
+                public void validate(BlockArgs args) {
+                    args.intParam("expansion");
+                    if (args.stride() > 2) {
+                        throw new IllegalArgumentException("LIR supports stride 1 or 2, was " + args.stride());
+                    }
+                }
+
+                @Override
+                public RtsegBlock build(BlockArgs args) {
+                    return new LightweightInvertedResidual(args);
+                }
+            };
+
+    private LightweightInvertedResidual(BlockArgs args) {
+        super(args);
+        int in = args.inChannels();
+        int mid = in * args.intParam("expansion");
+        main("conv1", ConvBnAct.builder(in, in).build());
+        main("expand", ConvBnAct.builder(in, mid).kernel(1).build());
+        main("dwconv", ConvBnAct.builder(mid, mid).stride(args.stride()).depthwise().build());
+        main("project", ConvBnAct.builder(mid, args.outChannels()).kernel(1).noActivation().build());
+    }
+}

@@ -1,0 +1,117 @@
+package org.rtseg.core.blocks;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * A mixed block of the supernet (paper §Supernet design, Fig. 2): candidate paths of the same shape
+ * (skip, GE, LIR, MHSA, user types) and the path currently chosen. Only the chosen path runs, in
+ * training and in eval; block search (eq. 7) changes the choice at every step.
+ *
+ * <p>Candidates are children named after their type ({@code lir}, {@code mhsa}…; a repeated type
+ * gets its index appended).
+ */
+public final class MixedBlock extends RtsegBlock {
+
+    /** One candidate: its child name, registered type and resolved arguments. */
+    public record Candidate(String name, String type, BlockArgs args, RtsegBlock block) {}
+
+    private final List<Candidate> candidates = new ArrayList<>();
+    private int choice;
+
+    private MixedBlock(Builder builder) {
+        if (builder.candidates.isEmpty()) {
+            throw new IllegalArgumentException("a mixed block needs at least one candidate path");
+        }
+        for (Candidate c : builder.candidates) {
+            candidates.add(c);
+            child(c.name(), c.block(), c.args().inChannels());
+        }
+        choose(builder.choice);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The candidate paths in order. */
+    public List<Candidate> candidates() {
+        return Collections.unmodifiableList(candidates);
+    }
+
+    /** The index of the chosen path. */
+    public int choice() {
+        return choice;
+    }
+
+    /** The chosen path. */
+    public Candidate chosen() {
+        return candidates.get(choice);
+    }
+
+    /** Chooses the path that runs from now on. */
+    public void choose(int index) {
+        if (index < 0 || index >= candidates.size()) {
+            throw new IllegalArgumentException(
+                    "choice " + index + " out of range: this mixed block has " + candidates.size() + " candidates");
+        }
+        choice = index;
+    }
+
+    /** The latency key of the chosen path at the given input. */
+    public BlockSpec spec(Shape input) {
+        Candidate c = chosen();
+        return new BlockSpec(c.type(), c.args(), input.get(2), input.get(3));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return chosen().block().forward(ps, inputs, training);
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        if (tally.options().allCandidates()) {
+            for (Candidate c : candidates) {
+                count(c.name(), c.block(), input, tally);
+            }
+            return input;
+        }
+        return count(chosen().name(), chosen().block(), input, tally);
+    }
+
+    /** Builder: candidates in order, then the initial choice (default 0). */
+    public static final class Builder {
+        private final List<Candidate> candidates = new ArrayList<>();
+        private int choice;
+
+        /** Adds a candidate path of a registered type, keeping the block's channels. */
+        public Builder add(String type, BlockArgs args) {
+            if (!args.preservesShape()) {
+                throw new IllegalArgumentException(
+                        "candidate paths keep the shape; '" + type + "' got " + args);
+            }
+            long same = candidates.stream().filter(c -> c.type().equals(type)).count();
+            String name = same == 0 ? type : type + same;
+            candidates.add(new Candidate(name, type, args, BlockTypes.get(type).build(args)));
+            return this;
+        }
+
+        public Builder choice(int choice) {
+            this.choice = choice;
+            return this;
+        }
+
+        public MixedBlock build() {
+            return new MixedBlock(this);
+        }
+    }
+}

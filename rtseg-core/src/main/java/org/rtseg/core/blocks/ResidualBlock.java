@@ -1,0 +1,64 @@
+package org.rtseg.core.blocks;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * A chain of convolutions plus a residual, then ReLU: the common form of BiSeNetV2's gather-and-
+ * expand layer and the paper's lightweight inverted residual. The residual is the identity when the
+ * shape is kept and a {@link Shortcut} otherwise.
+ */
+abstract class ResidualBlock extends RtsegBlock {
+
+    private final List<ConvBnAct> chain = new ArrayList<>();
+    private final Shortcut shortcut;
+
+    ResidualBlock(BlockArgs args) {
+        shortcut =
+                args.preservesShape()
+                        ? null
+                        : child(
+                                "shortcut",
+                                new Shortcut(args.inChannels(), args.outChannels(), args.stride()),
+                                args.inChannels());
+    }
+
+    /** Appends a convolution of the main path; called in forward order from the constructor. */
+    protected final ConvBnAct main(String name, ConvBnAct conv) {
+        chain.add(child(name, conv, conv.inChannels()));
+        return conv;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray y = x;
+        for (ConvBnAct conv : chain) {
+            y = apply(conv, ps, y, training);
+        }
+        NDArray residual = shortcut == null ? x : apply(shortcut, ps, x, training);
+        return new NDList(Activation.relu(y.add(residual)));
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        Shape y = input;
+        for (ConvBnAct conv : chain) {
+            y = conv.count(y, tally);
+        }
+        if (shortcut != null) {
+            shortcut.count(input, tally);
+        }
+        return y;
+    }
+}

@@ -1,0 +1,35 @@
+package org.rtseg.core.blocks;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The projection shortcut of a residual block that changes shape (BiSeNetV2's GE-S2 shortcut):
+ * depthwise 3×3 with the block's stride → BN → 1×1 → BN. Children {@code dw}, {@code pw}.
+ */
+public final class Shortcut extends RtsegBlock {
+
+    private final ConvBnAct dw;
+    private final ConvBnAct pw;
+
+    public Shortcut(int in, int out, int stride) {
+        dw = child("dw", ConvBnAct.builder(in, in).stride(stride).depthwise().noActivation().build(), in);
+        pw = child("pw", ConvBnAct.builder(in, out).kernel(1).noActivation().build(), in);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(apply(pw, ps, apply(dw, ps, inputs.singletonOrThrow(), training), training));
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        return pw.count(dw.count(input, tally), tally);
+    }
+}

@@ -1,0 +1,85 @@
+package org.rtseg.core.complexity;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Accumulates parameters and multiply-accumulates per module path while a network counts itself.
+ *
+ * <p>Counting rules (paper, §Experiments; the same as the BiSeNetV2 baseline figures): a
+ * convolution costs {@code Cout·Hout·Wout·k²·Cin/groups} MACs, a fully connected layer {@code
+ * tokens·in·out}, an attention matmul {@code heads·N·N·d}. Normalisation, activations, pooling and
+ * resizing cost no MACs. Parameters are the trainable ones (BatchNorm running statistics are not).
+ */
+public final class Tally {
+
+    private final String path;
+    private final Map<String, long[]> totals;
+    private final Complexity.Options options;
+
+    private Tally(String path, Map<String, long[]> totals, Complexity.Options options) {
+        this.path = path;
+        this.totals = totals;
+        this.options = options;
+    }
+
+    /** A tally that records into a fresh table. */
+    static Tally recording(Complexity.Options options) {
+        return new Tally("", new LinkedHashMap<>(), options);
+    }
+
+    /** A tally that records nothing: used for shape inference. */
+    public static Tally discarding() {
+        return new Tally("", null, Complexity.Options.EVAL);
+    }
+
+    /** The tally of a sub-module. */
+    public Tally scope(String name) {
+        return new Tally(path.isEmpty() ? name : path + "." + name, totals, options);
+    }
+
+    /** The counting options: whether aux heads and unchosen candidate paths count. */
+    public Complexity.Options options() {
+        return options;
+    }
+
+    /**
+     * Adds a convolution.
+     *
+     * @param weights number of conv weights ({@code Cout·k²·Cin/groups})
+     * @param outputPixels {@code Hout·Wout}
+     * @param biases number of bias terms
+     */
+    public void convolution(long weights, long outputPixels, long biases) {
+        add(weights + biases, weights, weights * outputPixels);
+    }
+
+    /** Adds a fully connected layer applied to {@code tokens} tokens. */
+    public void linear(long in, long out, long tokens, boolean bias) {
+        add(in * out + (bias ? out : 0), 0, in * out * tokens);
+    }
+
+    /** Adds parameters that cost no MACs (normalisation affine terms). */
+    public void parameters(long count) {
+        add(count, 0, 0);
+    }
+
+    /** Adds MACs of a parameter-free product (attention matmuls). */
+    public void macs(long count) {
+        add(0, 0, count);
+    }
+
+    private void add(long params, long convParams, long macs) {
+        if (totals == null) {
+            return;
+        }
+        long[] t = totals.computeIfAbsent(path, k -> new long[3]);
+        t[0] += params;
+        t[1] += convParams;
+        t[2] += macs;
+    }
+
+    Map<String, long[]> totals() {
+        return totals;
+    }
+}

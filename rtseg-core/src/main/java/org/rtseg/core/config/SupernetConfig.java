@@ -1,0 +1,196 @@
+package org.rtseg.core.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.rtseg.core.blocks.BlockTypes;
+import org.rtseg.core.io.AtomicFiles;
+
+/**
+ * The whole network as data (paper Fig. 1–2): detail branch, segment branch (stem, three stages of
+ * a downsample block and mixed blocks), heads. A supernet, a searched subnet and the BiSeNetV2
+ * baseline are all instances. Loaded and saved as JSON; every instance is validated, with errors
+ * that name the field.
+ *
+ * @param name a label for reports
+ * @param numClasses number of classes of every head
+ * @param detail the detail branch
+ * @param segment the segment branch
+ * @param head the main segmentation head
+ * @param aux the auxiliary heads
+ */
+public record SupernetConfig(
+        String name,
+        int numClasses,
+        DetailBranchConfig detail,
+        SegmentBranchConfig segment,
+        HeadConfig head,
+        AuxHeadsConfig aux) {
+
+    /** The names of the presets shipped as resources. */
+    public static final List<String> PRESETS = List.of("bisenetv2", "bisenetv2-lir", "supernet");
+
+    private static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .enable(SerializationFeature.INDENT_OUTPUT);
+
+    public SupernetConfig {
+        validate(numClasses, detail, segment, head, aux);
+    }
+
+    /** This config with another class count. */
+    public SupernetConfig withNumClasses(int classes) {
+        return new SupernetConfig(name, classes, detail, segment, head, aux);
+    }
+
+    /** A shipped preset by name (see {@link #PRESETS}). */
+    public static SupernetConfig preset(String name) {
+        String resource = "/org/rtseg/core/presets/" + name + ".json";
+        try (InputStream in = SupernetConfig.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new ConfigException("unknown preset '" + name + "'; presets: " + PRESETS);
+            }
+            return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), "preset " + name);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read preset " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a config file. */
+    public static SupernetConfig load(Path file) {
+        try {
+            return fromJson(Files.readString(file), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": no such config file; give an existing JSON file or a --preset", e);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses JSON.
+     *
+     * @param json the text
+     * @param source where it comes from, for messages
+     */
+    public static SupernetConfig fromJson(String json, String source) {
+        try {
+            return JSON.readValue(json, SupernetConfig.class);
+        } catch (JsonMappingException e) {
+            String field = e.getPath().stream()
+                    .map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(Collectors.joining());
+            Throwable cause = e.getCause() instanceof ConfigException ? e.getCause() : e;
+            String why = cause instanceof ConfigException ? cause.getMessage() : e.getOriginalMessage();
+            throw new ConfigException(source + ": " + (field.isEmpty() ? "" : field.substring(1) + ": ") + why, e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** This config as JSON. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Saves as JSON, atomically. */
+    public void save(Path file) throws IOException {
+        AtomicFiles.writeString(file, toJson());
+    }
+
+    private static void validate(
+            int numClasses, DetailBranchConfig detail, SegmentBranchConfig segment, HeadConfig head, AuxHeadsConfig aux) {
+        positive("numClasses", numClasses);
+        require(detail != null && detail.stages() != null, "detail.stages is missing");
+        require(segment != null && segment.stages() != null, "segment.stages is missing");
+        require(head != null, "head is missing");
+        require(aux != null, "aux is missing");
+        // BGA fuses the detail branch at 1/8 with the segment branch at 1/32: exactly three
+        // stride-2 stages on each side.
+        require(detail.stages().size() == 3,
+                "detail.stages: the detail branch has 3 stages (1/2, 1/4, 1/8), got " + detail.stages().size());
+        for (int s = 0; s < 3; s++) {
+            List<Integer> layers = detail.stages().get(s);
+            require(layers != null && !layers.isEmpty(), "detail.stages[" + s + "]: needs at least one layer");
+            for (int l = 0; l < layers.size(); l++) {
+                positive("detail.stages[" + s + "][" + l + "]", layers.get(l) == null ? 0 : layers.get(l));
+            }
+        }
+        positive("segment.stemChannels", segment.stemChannels());
+        require(segment.stemChannels() % 2 == 0,
+                "segment.stemChannels must be even (the stem's 1×1 reduces to half), was " + segment.stemChannels());
+        require(segment.stages().size() == 3,
+                "segment.stages: the segment branch has 3 stages (1/8, 1/16, 1/32), got " + segment.stages().size());
+        int in = segment.stemChannels();
+        for (int s = 0; s < 3; s++) {
+            in = validateStage("segment.stages[" + s + "]", segment.stages().get(s), in);
+        }
+        require(detail.outChannels() == segment.outChannels(),
+                "bilateral guided aggregation needs equal widths: detail ends with " + detail.outChannels()
+                        + " channels but segment.stages[2].channels is " + segment.outChannels());
+        positive("head.channels", head.channels());
+        probability("head.dropout", head.dropout());
+        if (aux.enabled()) {
+            positive("aux.channels", aux.channels());
+            probability("aux.dropout", aux.dropout());
+        }
+    }
+
+    private static int validateStage(String path, StageConfig stage, int in) {
+        require(stage != null, path + " is missing");
+        positive(path + ".channels", stage.channels());
+        require(stage.downsample() != null, path + ".downsample is missing");
+        validateBlock(path + ".downsample", stage.downsample(), in, stage.channels(), 2);
+        for (int b = 0; b < stage.blocks().size(); b++) {
+            String bp = path + ".blocks[" + b + "]";
+            MixedBlockConfig mixed = stage.blocks().get(b);
+            require(mixed != null && mixed.candidates() != null && !mixed.candidates().isEmpty(),
+                    bp + ".candidates: a mixed block needs at least one candidate path");
+            require(mixed.choice() >= 0 && mixed.choice() < mixed.candidates().size(),
+                    bp + ".choice: " + mixed.choice() + " is not an index of its " + mixed.candidates().size() + " candidates");
+            for (int c = 0; c < mixed.candidates().size(); c++) {
+                validateBlock(bp + ".candidates[" + c + "]", mixed.candidates().get(c), stage.channels(), stage.channels(), 1);
+            }
+        }
+        return stage.channels();
+    }
+
+    private static void validateBlock(String path, BlockConfig block, int in, int out, int stride) {
+        require(block != null && block.type() != null, path + ".type is missing");
+        try {
+            BlockTypes.resolve(block.type(), in, out, stride, block.params());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void positive(String field, int value) {
+        require(value > 0, field + " must be positive, was " + value);
+    }
+
+    private static void probability(String field, double p) {
+        require(p >= 0 && p < 1, field + " must be in [0, 1), was " + p);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ConfigException(message);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.rtseg.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.rtseg.core.complexity.Tally;
+
+/**
+ * The convolution unit every branch is made of: a k×k convolution with padding k/2, optionally
+ * followed by BatchNorm (eps 1e-5, PyTorch momentum 0.1) and ReLU. BiSeNetV2's {@code ConvBNReLU}
+ * is the default; {@link Builder#noActivation()} and {@link Builder#noNorm()} give the other
+ * variants of the reference.
+ *
+ * <p>Children: {@code conv} and, with normalisation, {@code bn}.
+ */
+public final class ConvBnAct extends RtsegBlock {
+
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernel;
+    private final int stride;
+    private final int groups;
+    private final boolean bias;
+    private final boolean relu;
+    private final Conv2d conv;
+    private final BatchNorm norm;
+
+    private ConvBnAct(Builder b) {
+        if (b.in <= 0 || b.out <= 0 || b.kernel <= 0 || b.stride <= 0) {
+            throw new IllegalArgumentException(
+                    "ConvBnAct needs positive sizes, got in=" + b.in + " out=" + b.out
+                            + " kernel=" + b.kernel + " stride=" + b.stride);
+        }
+        if (b.in % b.groups != 0 || b.out % b.groups != 0) {
+            throw new IllegalArgumentException(
+                    "groups=" + b.groups + " must divide in=" + b.in + " and out=" + b.out);
+        }
+        inChannels = b.in;
+        outChannels = b.out;
+        kernel = b.kernel;
+        stride = b.stride;
+        groups = b.groups;
+        bias = b.bias;
+        relu = b.relu;
+        int pad = kernel / 2;
+        conv =
+                child(
+                        "conv",
+                        Conv2d.builder()
+                                .setKernelShape(new Shape(kernel, kernel))
+                                .setFilters(outChannels)
+                                .optStride(new Shape(stride, stride))
+                                .optPadding(new Shape(pad, pad))
+                                .optGroups(groups)
+                                .optBias(bias)
+                                .build(),
+                        inChannels);
+        norm =
+                b.norm
+                        ? child(
+                                "bn",
+                                BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build(),
+                                outChannels)
+                        : null;
+    }
+
+    /** A builder for a unit with {@code in} input and {@code out} output channels. */
+    public static Builder builder(int in, int out) {
+        return new Builder(in, out);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = apply(conv, ps, inputs.singletonOrThrow(), training);
+        if (norm != null) {
+            x = apply(norm, ps, x, training);
+        }
+        return new NDList(relu ? Activation.relu(x) : x);
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        long pad = kernel / 2;
+        long h = (input.get(2) + 2 * pad - kernel) / stride + 1;
+        long w = (input.get(3) + 2 * pad - kernel) / stride + 1;
+        long weights = (long) outChannels * (inChannels / groups) * kernel * kernel;
+        tally.convolution(weights, h * w, bias ? outChannels : 0);
+        if (norm != null) {
+            tally.parameters(2L * outChannels);
+        }
+        return new Shape(input.get(0), outChannels, h, w);
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    public boolean hasBias() {
+        return bias;
+    }
+
+    public boolean hasNorm() {
+        return norm != null;
+    }
+
+    public boolean hasActivation() {
+        return relu;
+    }
+
+    /** Builder of {@link ConvBnAct}; defaults: 3×3, stride 1, no bias, BatchNorm, ReLU. */
+    public static final class Builder {
+        private final int in;
+        private final int out;
+        private int kernel = 3;
+        private int stride = 1;
+        private int groups = 1;
+        private boolean bias;
+        private boolean norm = true;
+        private boolean relu = true;
+
+        private Builder(int in, int out) {
+            this.in = in;
+            this.out = out;
+        }
+
+        public Builder kernel(int kernel) {
+            this.kernel = kernel;
+            return this;
+        }
+
+        public Builder stride(int stride) {
+            this.stride = stride;
+            return this;
+        }
+
+        public Builder groups(int groups) {
+            this.groups = groups;
+            return this;
+        }
+
+        /** One group per input channel. */
+        public Builder depthwise() {
+            return groups(in);
+        }
+
+        public Builder bias() {
+            this.bias = true;
+            return this;
+        }
+
+        public Builder noNorm() {
+            this.norm = false;
+            return this;
+        }
+
+        public Builder noActivation() {
+            this.relu = false;
+            return this;
+        }
+
+        public ConvBnAct build() {
+            return new ConvBnAct(this);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.rtseg.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.rtseg.core.complexity.Countable;
+import org.rtseg.core.complexity.Tally;
+
+/**
+ * Base of every rtseg block: a DJL {@link AbstractBlock} whose structure is fully known from its
+ * configuration.
+ *
+ * <p>Every channel count is fixed when a block is built, so children are initialised from the
+ * input shape they declare at registration rather than from a shape walk; the only shape walk is
+ * {@link #count}, which also yields {@link #getOutputShapes}. Children keep the exact names given
+ * (no DJL numeric prefix), so parameter names read like the network: {@code
+ * segment_stage1_down_conv1_conv_weight}.
+ */
+public abstract class RtsegBlock extends AbstractBlock implements Countable {
+
+    private final Map<Block, Shape> declaredInputs = new IdentityHashMap<>();
+
+    /**
+     * Registers a child under its exact name.
+     *
+     * @param name the child's name, unique within this block
+     * @param block the child
+     * @param inputShape a shape whose channel axis (1 for NCHW, last for tokens) is what the child
+     *     receives; only leaf DJL blocks read it
+     * @return the child
+     */
+    protected final <B extends Block> B child(String name, B block, Shape inputShape) {
+        if (children.contains(name)) {
+            throw new IllegalArgumentException("Duplicate child name " + name + " in " + this);
+        }
+        children.add(name, block);
+        declaredInputs.put(block, inputShape);
+        return block;
+    }
+
+    /** Registers a child that receives {@code channels} channels of an NCHW map. */
+    protected final <B extends Block> B child(String name, B block, long channels) {
+        return child(name, block, new Shape(1, channels, 1, 1));
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputs) {
+        for (Block block : children.values()) {
+            block.initialize(manager, dataType, declaredInputs.get(block));
+        }
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {count(inputShapes[0], Tally.discarding())};
+    }
+
+    /** Runs one single-input, single-output child. */
+    protected static NDArray apply(
+            Block block, ParameterStore parameterStore, NDArray x, boolean training) {
+        return block.forward(parameterStore, new NDList(x), training).singletonOrThrow();
+    }
+
+    /** Counts a child that is itself countable, under its own scope. */
+    protected static Shape count(String scope, Countable block, Shape input, Tally tally) {
+        return block.count(input, tally.scope(scope));
+    }
+}

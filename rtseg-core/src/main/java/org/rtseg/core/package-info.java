@@ -1,0 +1,2 @@
+/** RTSeg core. */
+package org.rtseg.core;

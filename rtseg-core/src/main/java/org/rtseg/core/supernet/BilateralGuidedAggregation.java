@@ -1,0 +1,83 @@
+package org.rtseg.core.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.Resize;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * Bilateral guided aggregation (paper §Supernet design, after BiSeNetV2): each branch gates the
+ * other through a sigmoid, so the segment branch's semantics select detail features and vice
+ * versa.
+ *
+ * <pre>
+ *   left  = left1(x_d) · σ(up4(right1(x_s)))        left1 = DW 3×3 → BN → 1×1
+ *   right = up4(left2(x_d) · σ(right2(x_s)))        left2 = 3×3/2 → BN → avgpool 3/2
+ *   out   = conv(left + right)                      up4 = nearest ×4, conv = 3×3 CBR
+ * </pre>
+ */
+public final class BilateralGuidedAggregation extends RtsegBlock {
+
+    private final ConvBnAct left1Dw;
+    private final ConvBnAct left1Pw;
+    private final ConvBnAct left2;
+    private final ConvBnAct right1;
+    private final ConvBnAct right2Dw;
+    private final ConvBnAct right2Pw;
+    private final ConvBnAct conv;
+
+    public BilateralGuidedAggregation(int c) {
+        left1Dw = child("left1_dw", ConvBnAct.builder(c, c).depthwise().noActivation().build(), c);
+        left1Pw = child("left1_pw", ConvBnAct.builder(c, c).kernel(1).noNorm().noActivation().build(), c);
+        left2 = child("left2", ConvBnAct.builder(c, c).stride(2).noActivation().build(), c);
+        right1 = child("right1", ConvBnAct.builder(c, c).noActivation().build(), c);
+        right2Dw = child("right2_dw", ConvBnAct.builder(c, c).depthwise().noActivation().build(), c);
+        right2Pw = child("right2_pw", ConvBnAct.builder(c, c).kernel(1).noNorm().noActivation().build(), c);
+        conv = child("conv", ConvBnAct.builder(c, c).build(), c);
+    }
+
+    /** Inputs: detail features (1/8), segment features (1/32). */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray detail = inputs.get(0);
+        NDArray semantic = inputs.get(1);
+        long h = detail.getShape().get(2);
+        long w = detail.getShape().get(3);
+        NDArray left = apply(left1Pw, ps, apply(left1Dw, ps, detail, training), training);
+        NDArray down = avgPool(apply(left2, ps, detail, training));
+        NDArray gate = Resize.to(apply(right1, ps, semantic, training), h, w, Resize.Mode.NEAREST);
+        NDArray right = apply(right2Pw, ps, apply(right2Dw, ps, semantic, training), training);
+        left = left.mul(Activation.sigmoid(gate));
+        right = Resize.to(down.mul(Activation.sigmoid(right)), h, w, Resize.Mode.NEAREST);
+        return new NDList(apply(conv, ps, left.add(right), training));
+    }
+
+    /** 3×3/2 average pool, padding 1, padded zeros counted (PyTorch's count_include_pad). */
+    private static NDArray avgPool(NDArray x) {
+        return Pool.avgPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false, true);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** Counts for the detail input; the segment input is at a quarter of its size. */
+    @Override
+    public Shape count(Shape detail, Tally tally) {
+        Shape semantic = new Shape(detail.get(0), detail.get(1), detail.get(2) / 4, detail.get(3) / 4);
+        left1Pw.count(left1Dw.count(detail, tally), tally);
+        left2.count(detail, tally);
+        right1.count(semantic, tally);
+        right2Pw.count(right2Dw.count(semantic, tally), tally);
+        return conv.count(detail, tally);
+    }
+}

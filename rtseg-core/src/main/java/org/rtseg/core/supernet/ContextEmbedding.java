@@ -1,0 +1,48 @@
+package org.rtseg.core.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The context embedding at the end of the segment branch (BiSeNetV2's CE block): global average
+ * pooling → {@code bn} → {@code conv_gap} 1×1 CBR, broadcast-added to the input → {@code
+ * conv_last} 3×3 CBR. It gives the 1/32 features an image-wide receptive field.
+ */
+public final class ContextEmbedding extends RtsegBlock {
+
+    private final int channels;
+    private final BatchNorm bn;
+    private final ConvBnAct convGap;
+    private final ConvBnAct convLast;
+
+    public ContextEmbedding(int channels) {
+        this.channels = channels;
+        bn = child("bn", BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build(), channels);
+        convGap = child("conv_gap", ConvBnAct.builder(channels, channels).kernel(1).build(), channels);
+        convLast = child("conv_last", ConvBnAct.builder(channels, channels).build(), channels);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        // DJL's PyTorch mean reduces one axis per call.
+        NDArray gap = x.mean(new int[] {3}, true).mean(new int[] {2}, true);
+        gap = apply(convGap, ps, apply(bn, ps, gap, training), training);
+        return new NDList(apply(convLast, ps, x.add(gap), training));
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        tally.parameters(2L * channels);
+        convGap.count(new Shape(input.get(0), channels, 1, 1), tally);
+        return convLast.count(input, tally);
+    }
+}

@@ -1,0 +1,55 @@
+package org.rtseg.core.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.config.DetailBranchConfig;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The detail branch (paper §Supernet design, after BiSeNetV2): wide, shallow 3×3 conv-BN-ReLU
+ * stages, each opened by a stride-2 layer, keeping spatial detail at 1/8. Children {@code S1_0},
+ * {@code S1_1}, … (stage, layer).
+ */
+public final class DetailBranch extends RtsegBlock {
+
+    private final List<ConvBnAct> layers = new ArrayList<>();
+
+    public DetailBranch(DetailBranchConfig config, int inChannels) {
+        int in = inChannels;
+        for (int s = 0; s < config.stages().size(); s++) {
+            List<Integer> widths = config.stages().get(s);
+            for (int l = 0; l < widths.size(); l++) {
+                int out = widths.get(l);
+                ConvBnAct conv = ConvBnAct.builder(in, out).stride(l == 0 ? 2 : 1).build();
+                layers.add(child("S" + (s + 1) + "_" + l, conv, in));
+                in = out;
+            }
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        for (ConvBnAct layer : layers) {
+            x = apply(layer, ps, x, training);
+        }
+        return new NDList(x);
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        Shape x = input;
+        for (ConvBnAct layer : layers) {
+            x = layer.count(x, tally);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,83 @@
+package org.rtseg.core.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.config.SegmentBranchConfig;
+import org.rtseg.core.config.StageConfig;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The segment branch (paper §Supernet design, Fig. 1): {@code stem} to 1/4, {@code stage1..3} to
+ * 1/8, 1/16, 1/32, and the {@code ce} context embedding. Its forward returns every feature the heads
+ * use: stem, each stage, then the context embedding.
+ */
+public final class SegmentBranch extends RtsegBlock {
+
+    private final StemBlock stem;
+    private final List<SegmentStage> stages = new ArrayList<>();
+    private final ContextEmbedding ce;
+
+    public SegmentBranch(SegmentBranchConfig config, int inChannels) {
+        stem = child("stem", new StemBlock(inChannels, config.stemChannels()), inChannels);
+        int in = config.stemChannels();
+        for (StageConfig stage : config.stages()) {
+            stages.add(child("stage" + (stages.size() + 1), new SegmentStage(stage, in), in));
+            in = stage.channels();
+        }
+        ce = child("ce", new ContextEmbedding(in), in);
+    }
+
+    /** Every mixed block of the branch, stage by stage. */
+    public List<MixedBlock> mixedBlocks() {
+        List<MixedBlock> all = new ArrayList<>();
+        stages.forEach(s -> all.addAll(s.mixedBlocks()));
+        return Collections.unmodifiableList(all);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDList features = new NDList();
+        NDArray x = apply(stem, ps, inputs.singletonOrThrow(), training);
+        features.add(x);
+        for (SegmentStage stage : stages) {
+            x = apply(stage, ps, x, training);
+            features.add(x);
+        }
+        features.add(apply(ce, ps, x, training));
+        return features;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        List<Shape> shapes = featureShapes(inputShapes[0], Tally.discarding());
+        return shapes.toArray(new Shape[0]);
+    }
+
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        List<Shape> shapes = featureShapes(input, tally);
+        return shapes.get(shapes.size() - 1);
+    }
+
+    /** The shapes of the stem, stage and context features, counting on the way. */
+    List<Shape> featureShapes(Shape input, Tally tally) {
+        List<Shape> shapes = new ArrayList<>();
+        Shape x = count("stem", stem, input, tally);
+        shapes.add(x);
+        for (int i = 0; i < stages.size(); i++) {
+            x = count("stage" + (i + 1), stages.get(i), x, tally);
+            shapes.add(x);
+        }
+        shapes.add(count("ce", ce, x, tally));
+        return shapes;
+    }
+}

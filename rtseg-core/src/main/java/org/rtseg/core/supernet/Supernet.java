@@ -1,0 +1,169 @@
+package org.rtseg.core.supernet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.nn.Parameter;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.nn.RtsegBlock;
+
+/**
+ * The RTSeg network (paper Fig. 1): {@code detail} and {@code segment} branches fused by {@code
+ * bga}, the main {@code head} and, for training, {@code aux0..aux3} on the stem and each stage.
+ * With one candidate per mixed block it is a plain network (the BiSeNetV2 preset, a searched
+ * subnet); with several it is the search space.
+ *
+ * <p>Forward input: an NCHW image batch. Eval mode returns the main logits at input resolution;
+ * training mode returns the main logits followed by the aux logits. Inputs whose sides are not
+ * multiples of 32 (the segment branch's stride) are zero-padded at the bottom and right, which is
+ * the normalised mean colour, and the logits are cropped back.
+ */
+public final class Supernet extends RtsegBlock {
+
+    /** The segment branch's total stride. */
+    public static final int STRIDE = 32;
+
+    private final SupernetConfig config;
+    private final DetailBranch detail;
+    private final SegmentBranch segment;
+    private final BilateralGuidedAggregation bga;
+    private final SegmentHead head;
+    private final List<SegmentHead> auxHeads = new ArrayList<>();
+
+    private Supernet(SupernetConfig config) {
+        this.config = config;
+        int in = 3;
+        int classes = config.numClasses();
+        detail = child("detail", new DetailBranch(config.detail(), in), in);
+        segment = child("segment", new SegmentBranch(config.segment(), in), in);
+        int c = config.detail().outChannels();
+        bga = child("bga", new BilateralGuidedAggregation(c), c);
+        head = child("head", new SegmentHead(c, config.head().channels(), classes, 8, false, config.head().dropout()), c);
+        if (config.aux().enabled()) {
+            List<Integer> widths = new ArrayList<>();
+            widths.add(config.segment().stemChannels());
+            config.segment().stages().forEach(s -> widths.add(s.channels()));
+            for (int i = 0; i < widths.size(); i++) {
+                int factor = 4 << i;
+                auxHeads.add(child("aux" + i,
+                        new SegmentHead(widths.get(i), config.aux().channels(), classes, factor, true, config.aux().dropout()),
+                        widths.get(i)));
+            }
+        }
+        // Kaiming-normal (fan-out) conv weights, as the reference BiSeNetV2 initialises them.
+        setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2),
+                Parameter.Type.WEIGHT);
+    }
+
+    /** Builds the network a config describes. */
+    public static Supernet of(SupernetConfig config) {
+        return new Supernet(config);
+    }
+
+    public SupernetConfig config() {
+        return config;
+    }
+
+    public DetailBranch detail() {
+        return detail;
+    }
+
+    public SegmentBranch segment() {
+        return segment;
+    }
+
+    public BilateralGuidedAggregation bga() {
+        return bga;
+    }
+
+    public SegmentHead head() {
+        return head;
+    }
+
+    /** The aux heads (empty when disabled): stem, then each stage. */
+    public List<SegmentHead> auxHeads() {
+        return Collections.unmodifiableList(auxHeads);
+    }
+
+    /** Every mixed block, in forward order. */
+    public List<MixedBlock> mixedBlocks() {
+        return segment.mixedBlocks();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray image = inputs.singletonOrThrow();
+        Shape s = image.getShape();
+        if (s.dimension() != 4 || s.get(1) != 3) {
+            throw new IllegalArgumentException("expected an N×3×H×W image batch, got " + s);
+        }
+        NDArray x = padToStride(image);
+        NDList features = segment.forward(ps, new NDList(x), training);
+        NDArray d = apply(detail, ps, x, training);
+        NDArray fused = bga.forward(ps, new NDList(d, features.get(features.size() - 1)), training).singletonOrThrow();
+        NDList out = new NDList(crop(apply(head, ps, fused, training), s));
+        if (training) {
+            for (int i = 0; i < auxHeads.size(); i++) {
+                out.add(crop(apply(auxHeads.get(i), ps, features.get(i), training), s));
+            }
+        }
+        return out;
+    }
+
+    private static NDArray padToStride(NDArray x) {
+        Shape s = x.getShape();
+        long h = ceilToStride(s.get(2));
+        long w = ceilToStride(s.get(3));
+        if (h == s.get(2) && w == s.get(3)) {
+            return x;
+        }
+        NDArray padded = x.getManager().zeros(new Shape(s.get(0), s.get(1), h, w), x.getDataType(), x.getDevice());
+        padded.set(new NDIndex(":, :, :{}, :{}", s.get(2), s.get(3)), x);
+        return padded;
+    }
+
+    private static NDArray crop(NDArray logits, Shape input) {
+        Shape s = logits.getShape();
+        if (s.get(2) == input.get(2) && s.get(3) == input.get(3)) {
+            return logits;
+        }
+        return logits.get(new NDIndex(":, :, :{}, :{}", input.get(2), input.get(3)));
+    }
+
+    private static long ceilToStride(long size) {
+        return (size + STRIDE - 1) / STRIDE * STRIDE;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape s = inputShapes[0];
+        Shape logits = new Shape(s.get(0), config.numClasses(), s.get(2), s.get(3));
+        return new Shape[] {logits};
+    }
+
+    /** Counts the network on the padded input; aux heads only when the tally's options say so. */
+    @Override
+    public Shape count(Shape input, Tally tally) {
+        Shape x = new Shape(input.get(0), input.get(1), ceilToStride(input.get(2)), ceilToStride(input.get(3)));
+        Shape d = count("detail", detail, x, tally);
+        List<Shape> features = segment.featureShapes(x, tally.scope("segment"));
+        count("bga", bga, d, tally);
+        count("head", head, d, tally);
+        if (tally.options().aux()) {
+            for (int i = 0; i < auxHeads.size(); i++) {
+                count("aux" + i, auxHeads.get(i), features.get(i), tally);
+            }
+        }
+        return new Shape(input.get(0), config.numClasses(), input.get(2), input.get(3));
+    }
+}

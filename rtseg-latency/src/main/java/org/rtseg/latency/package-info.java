@@ -1,0 +1,2 @@
+/** RTSeg latency. */
+package org.rtseg.latency;

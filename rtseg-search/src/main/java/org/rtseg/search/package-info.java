@@ -1,0 +1,2 @@
+/** RTSeg search. */
+package org.rtseg.search;
