@@ -84,10 +84,10 @@ public final class MultiHeadSelfAttention extends RtsegBlock {
         dim = patch * patch * channels;
         hidden = (int) Math.round(args.param("mlpRatio") * dim);
         Shape tokens = new Shape(1, dim);
-        norm1 = child("norm1", LayerNorm.builder().axis(-1).build(), tokens);
+        norm1 = child("norm1", LayerNorm.builder().build(), tokens);
         qkv = child("qkv", Linear.builder().setUnits(3L * dim).build(), tokens);
         proj = child("proj", Linear.builder().setUnits(dim).build(), tokens);
-        norm2 = child("norm2", LayerNorm.builder().axis(-1).build(), tokens);
+        norm2 = child("norm2", LayerNorm.builder().build(), tokens);
         fc1 = child("fc1", Linear.builder().setUnits(hidden).build(), tokens);
         fc2 = child("fc2", Linear.builder().setUnits(dim).build(), new Shape(1, hidden));
     }

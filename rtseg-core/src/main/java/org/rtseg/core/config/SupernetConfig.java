@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.rtseg.core.blocks.BlockTypes;
 import org.rtseg.core.io.AtomicFiles;
@@ -92,8 +94,12 @@ public record SupernetConfig(
             String field = e.getPath().stream()
                     .map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
                     .collect(Collectors.joining());
-            Throwable cause = e.getCause() instanceof ConfigException ? e.getCause() : e;
-            String why = cause instanceof ConfigException ? cause.getMessage() : e.getOriginalMessage();
+            String why;
+            if (e instanceof UnrecognizedPropertyException u) {
+                why = "unknown field; known fields here: " + new TreeSet<>(u.getKnownPropertyIds().stream().map(String::valueOf).toList());
+            } else {
+                why = e.getCause() instanceof ConfigException c ? c.getMessage() : e.getOriginalMessage();
+            }
             throw new ConfigException(source + ": " + (field.isEmpty() ? "" : field.substring(1) + ": ") + why, e);
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": not valid JSON: " + e.getOriginalMessage(), e);

@@ -59,8 +59,9 @@ public final class Supernet extends RtsegBlock {
                         widths.get(i)));
             }
         }
-        // Kaiming-normal (fan-out) conv weights, as the reference BiSeNetV2 initialises them.
-        setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2),
+        // Kaiming-normal (fan-in) weights keep activations at unit scale through the deep narrow
+        // segment branch, so training starts with logits of order one.
+        setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
                 Parameter.Type.WEIGHT);
     }
 
@@ -106,6 +107,10 @@ public final class Supernet extends RtsegBlock {
         Shape s = image.getShape();
         if (s.dimension() != 4 || s.get(1) != 3) {
             throw new IllegalArgumentException("expected an N×3×H×W image batch, got " + s);
+        }
+        if (training && s.get(0) < 2) {
+            // The context embedding normalises globally pooled features: one value per channel.
+            throw new IllegalArgumentException("training needs a batch of at least 2 images (BatchNorm after global pooling), got " + s.get(0));
         }
         NDArray x = padToStride(image);
         NDList features = segment.forward(ps, new NDList(x), training);

@@ -1,0 +1,99 @@
+package org.rtseg.core.io;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.rtseg.core.Engines;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.supernet.Supernet;
+
+/**
+ * A model on disk: {@code config.json} (the {@link SupernetConfig}) beside DJL's {@code
+ * rtseg-0000.params}. The folder is written whole or not at all.
+ */
+public final class ModelDirectory {
+
+    /** The DJL model name, hence the params file prefix. */
+    public static final String MODEL_NAME = "rtseg";
+
+    /** The config file inside a model directory. */
+    public static final String CONFIG = "config.json";
+
+    private ModelDirectory() {}
+
+    /** A new DJL model holding a freshly initialised network. */
+    public static Model create(SupernetConfig config, Device device) {
+        Engines.pytorch();
+        Model model = Model.newInstance(MODEL_NAME, device, Engines.PYTORCH);
+        Supernet net = Supernet.of(config);
+        model.setBlock(net);
+        net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, Supernet.STRIDE, Supernet.STRIDE));
+        return model;
+    }
+
+    /** The network of a model made by this class. */
+    public static Supernet network(Model model) {
+        return (Supernet) model.getBlock();
+    }
+
+    /** Saves config and parameters into {@code dir}, replacing what was there only once complete. */
+    public static void save(Model model, Path dir) throws IOException {
+        Path target = dir.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
+        try {
+            network(model).config().save(tmp.resolve(CONFIG));
+            model.save(tmp, MODEL_NAME);
+            if (Files.exists(target)) {
+                Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old.");
+                Files.move(target, old.resolve("m"), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(old);
+            } else {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** Loads a model directory onto a device. */
+    public static Model load(Path dir, Device device) throws IOException {
+        Path config = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(config)) {
+            throw new NoSuchFileException(config.toString(), null,
+                    "not a model directory (no " + CONFIG + "); make one with 'rtseg import-pytorch' or a trainer");
+        }
+        Model model = create(SupernetConfig.load(config), device);
+        try {
+            model.load(dir, MODEL_NAME);
+        } catch (MalformedModelException | IllegalArgumentException e) {
+            model.close();
+            throw new IOException(dir + ": parameters do not match " + CONFIG + " (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            model.close();
+            throw new IOException(dir + ": cannot read the parameters " + MODEL_NAME + "-0000.params: " + e.getMessage(), e);
+        }
+        return model;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.rtseg.core.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.ParameterTracker;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * SGD with momentum in PyTorch's form (paper §Experiments: momentum 0.9, poly learning rate):
+ *
+ * <pre>
+ *   buf ← μ·buf + g + wd·w
+ *   w   ← w − lr·buf
+ * </pre>
+ *
+ * DJL's {@code Sgd} folds the learning rate into the buffer ({@code buf ← μ·buf − lr·g}), which
+ * differs from PyTorch whenever the learning rate changes, i.e. at every step of a poly schedule;
+ * recipes tuned in PyTorch need this form. The buffers are exposed so that checkpoints can save and
+ * restore them.
+ */
+public final class MomentumSgd extends Optimizer {
+
+    private final ParameterTracker learningRate;
+    private final float momentum;
+    private final float weightDecay;
+    private final Map<String, NDArray> buffers = new ConcurrentHashMap<>();
+
+    private MomentumSgd(Builder builder) {
+        super(builder);
+        learningRate = builder.learningRate;
+        momentum = builder.momentum;
+        weightDecay = builder.weightDecay;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void update(String parameterId, NDArray weight, NDArray grad) {
+        float lr = learningRate.getNewValue(parameterId, updateCount(parameterId));
+        NDArray g = weightDecay == 0f ? grad : grad.add(weight.mul(weightDecay));
+        NDArray buf = buffers.get(parameterId);
+        if (buf == null) {
+            // PyTorch starts the buffer at the first gradient, not at zero.
+            buf = g.duplicate();
+            buf.detach();
+            buffers.put(parameterId, buf);
+        } else {
+            buf.muli(momentum).addi(g);
+        }
+        weight.subi(buf.mul(lr));
+        // DJL's PyTorch optimisers clear the gradient after the update; the next backward adds to it.
+        try (NDArray stale = weight.getGradient()) {
+            stale.subi(stale);
+        }
+    }
+
+    /** The momentum buffers by parameter id (live arrays; copy before the next step). */
+    public Map<String, NDArray> buffers() {
+        return buffers;
+    }
+
+    /** Builder: learning-rate tracker (required), momentum (0.9), weight decay (0). */
+    public static final class Builder extends OptimizerBuilder<Builder> {
+        private ParameterTracker learningRate;
+        private float momentum = 0.9f;
+        private float weightDecay;
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        public Builder learningRate(ParameterTracker tracker) {
+            this.learningRate = tracker;
+            return this;
+        }
+
+        public Builder momentum(float momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        public Builder weightDecay(float weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public MomentumSgd build() {
+            if (learningRate == null) {
+                throw new IllegalArgumentException("MomentumSgd needs a learning-rate tracker");
+            }
+            return new MomentumSgd(this);
+        }
+    }
+}
