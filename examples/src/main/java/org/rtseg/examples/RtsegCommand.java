@@ -11,6 +11,11 @@ import picocli.CommandLine.Command;
         description = "Real-time semantic segmentation (RTSeg, Li et al., AAAI 2023) on the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            EvaluatePredictionsCommand.class,
+            ComplexityCommand.class,
+            ImportPyTorchCommand.class,
+            InferCommand.class,
+            BenchmarkCommand.class,
         })
 public final class RtsegCommand implements Runnable {
 
@@ -22,7 +27,20 @@ public final class RtsegCommand implements Runnable {
 
     /** The configured command line, also used by tests to run subcommands in process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new RtsegCommand());
+        return new CommandLine(new RtsegCommand()).setExecutionExceptionHandler(RtsegCommand::report);
+    }
+
+    /**
+     * Reports a failed command as one line that says what went wrong and how to fix it; the stack
+     * trace only with {@code -Drtseg.debug=true}.
+     */
+    private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String message = e.getMessage() != null ? e.getMessage() : e.toString();
+        cmd.getErr().println("rtseg " + cmd.getCommandName() + ": error: " + message);
+        if (Boolean.getBoolean("rtseg.debug")) {
+            e.printStackTrace(cmd.getErr());
+        }
+        return 1;
     }
 
     @Override

@@ -123,7 +123,7 @@ public final class PyTorchImporter {
                 }
             }
             TreeSet<String> unfilled = new TreeSet<>(params.keySet());
-            unfilled.removeAll(matched.keySet());
+            tensors.forEach(t -> unfilled.remove(t.getName() == null ? "" : rtsegName(t.getName())));
             unfilled.forEach(n -> problems.add("no tensor for parameter " + n));
             if (!problems.isEmpty()) {
                 throw new IOException(weights + ": the weights do not fit the network (" + problems.size()

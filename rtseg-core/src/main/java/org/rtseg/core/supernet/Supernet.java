@@ -103,7 +103,19 @@ public final class Supernet extends RtsegBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray image = inputs.singletonOrThrow();
+        return logits(ps, inputs.singletonOrThrow(), training, training);
+    }
+
+    /**
+     * The main logits and, when asked, the aux logits, at input resolution.
+     *
+     * @param ps the parameter store
+     * @param image an N×3×H×W batch
+     * @param training BatchNorm batch statistics and dropout
+     * @param withAux append the aux heads' logits (stem first), e.g. to inspect them in eval mode
+     * @return main logits, then aux logits
+     */
+    public NDList logits(ParameterStore ps, NDArray image, boolean training, boolean withAux) {
         Shape s = image.getShape();
         if (s.dimension() != 4 || s.get(1) != 3) {
             throw new IllegalArgumentException("expected an N×3×H×W image batch, got " + s);
@@ -117,7 +129,7 @@ public final class Supernet extends RtsegBlock {
         NDArray d = apply(detail, ps, x, training);
         NDArray fused = bga.forward(ps, new NDList(d, features.get(features.size() - 1)), training).singletonOrThrow();
         NDList out = new NDList(crop(apply(head, ps, fused, training), s));
-        if (training) {
+        if (withAux) {
             for (int i = 0; i < auxHeads.size(); i++) {
                 out.add(crop(apply(auxHeads.get(i), ps, features.get(i), training), s));
             }

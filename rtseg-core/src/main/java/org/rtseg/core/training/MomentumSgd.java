@@ -40,17 +40,25 @@ public final class MomentumSgd extends Optimizer {
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
         float lr = learningRate.getNewValue(parameterId, updateCount(parameterId));
-        NDArray g = weightDecay == 0f ? grad : grad.add(weight.mul(weightDecay));
-        NDArray buf = buffers.get(parameterId);
-        if (buf == null) {
-            // PyTorch starts the buffer at the first gradient, not at zero.
-            buf = g.duplicate();
-            buf.detach();
-            buffers.put(parameterId, buf);
-        } else {
-            buf.muli(momentum).addi(g);
+        // Temporaries are closed here: results of ops belong to the first operand's manager,
+        // which for weights is the model's and lives for the whole run.
+        try (NDArray decay = weightDecay == 0f ? null : weight.mul(weightDecay)) {
+            NDArray buf = buffers.get(parameterId);
+            if (buf == null) {
+                // PyTorch starts the buffer at the first gradient, not at zero.
+                buf = grad.duplicate();
+                buf.attach(weight.getManager());
+                buffers.put(parameterId, buf);
+            } else {
+                buf.muli(momentum).addi(grad);
+            }
+            if (decay != null) {
+                buf.addi(decay);
+            }
         }
-        weight.subi(buf.mul(lr));
+        try (NDArray delta = buffers.get(parameterId).mul(lr)) {
+            weight.subi(delta);
+        }
         // DJL's PyTorch optimisers clear the gradient after the update; the next backward adds to it.
         try (NDArray stale = weight.getGradient()) {
             stale.subi(stale);
