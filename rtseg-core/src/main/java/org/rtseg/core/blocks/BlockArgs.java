@@ -3,18 +3,28 @@ package org.rtseg.core.blocks;
 import java.util.Map;
 
 /**
- * What a block type is built from: its place in the network (channels in and out, stride) and its
- * own parameters (expansion, heads, kernel…), already completed with the type's defaults.
+ * What a block type is built from: its place in the network (channels in and out, stride), its own
+ * parameters (expansion, heads, kernel…), already completed with the type's defaults, and the
+ * internal widths that width search has changed.
  *
  * @param inChannels input channels
  * @param outChannels output channels
  * @param stride spatial stride (1, or 2 for a stage's downsample block)
  * @param params the type's parameters by name
+ * @param widths internal widths by local key (e.g. {@code expand}), overriding what the parameters
+ *     imply; empty for an unpruned block
  */
-public record BlockArgs(int inChannels, int outChannels, int stride, Map<String, Double> params) {
+public record BlockArgs(
+        int inChannels, int outChannels, int stride, Map<String, Double> params, Map<String, Integer> widths) {
 
     public BlockArgs {
         params = Map.copyOf(params);
+        widths = Map.copyOf(widths);
+    }
+
+    /** Arguments of an unpruned block. */
+    public BlockArgs(int inChannels, int outChannels, int stride, Map<String, Double> params) {
+        this(inChannels, outChannels, stride, params, Map.of());
     }
 
     /** A parameter's value. */
@@ -33,6 +43,11 @@ public record BlockArgs(int inChannels, int outChannels, int stride, Map<String,
             throw new IllegalArgumentException("parameter '" + name + "' must be a positive integer, was " + v);
         }
         return (int) v;
+    }
+
+    /** The internal widths, to be read by the block as it builds itself. */
+    public org.rtseg.core.nn.Widths widthOverrides(String type) {
+        return new org.rtseg.core.nn.Widths(type, widths);
     }
 
     /** Whether the block keeps the shape of its input. */

@@ -51,6 +51,12 @@ public final class BlockTypes {
      * reported with the type's name.
      */
     public static BlockArgs resolve(String type, int in, int out, int stride, Map<String, Double> params) {
+        return resolve(type, in, out, stride, params, Map.of());
+    }
+
+    /** As {@link #resolve(String, int, int, int, Map)}, with internal width overrides. */
+    public static BlockArgs resolve(
+            String type, int in, int out, int stride, Map<String, Double> params, Map<String, Integer> widths) {
         BlockType t = get(type);
         Map<String, Double> merged = new HashMap<>(t.defaults());
         for (Map.Entry<String, Double> e : params.entrySet()) {
@@ -64,13 +70,18 @@ public final class BlockTypes {
             }
             merged.put(e.getKey(), e.getValue());
         }
-        BlockArgs args = new BlockArgs(in, out, stride, merged);
+        BlockArgs args = new BlockArgs(in, out, stride, merged, widths);
         t.validate(args);
         return args;
     }
 
     /** Resolves and builds a block. */
     public static RtsegBlock build(String type, int in, int out, int stride, Map<String, Double> params) {
-        return get(type).build(resolve(type, in, out, stride, params));
+        return build(type, resolve(type, in, out, stride, params));
+    }
+
+    /** Builds a block from resolved arguments. */
+    public static RtsegBlock build(String type, BlockArgs args) {
+        return get(type).build(args);
     }
 }

@@ -3,6 +3,7 @@ package org.rtseg.core.blocks;
 import java.util.Map;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * BiSeNetV2's gather-and-expand layer (GE), the segment-branch block of the baseline.
@@ -45,14 +46,19 @@ public final class GatherExpand extends ResidualBlock {
     private GatherExpand(BlockArgs args) {
         super(args);
         int in = args.inChannels();
-        int mid = in * args.intParam("expansion");
-        main("conv1", ConvBnAct.builder(in, in).build());
+        Widths widths = args.widthOverrides("ge");
+        // The grouped expansion ties each group of e outputs to one gathered channel, so the
+        // expansion's width follows conv1's.
+        int gathered = widths.get("conv1", in);
+        int mid = gathered * args.intParam("expansion");
+        main("conv1", ConvBnAct.builder(in, gathered).widthKey("conv1").build());
         if (args.stride() == 1) {
-            main("dwconv", ConvBnAct.builder(in, mid).groups(in).build());
+            main("dwconv", ConvBnAct.builder(gathered, mid).groups(gathered).build());
         } else {
-            main("dwconv1", ConvBnAct.builder(in, mid).stride(args.stride()).groups(in).noActivation().build());
+            main("dwconv1", ConvBnAct.builder(gathered, mid).stride(args.stride()).groups(gathered).noActivation().build());
             main("dwconv2", ConvBnAct.builder(mid, mid).depthwise().build());
         }
         main("conv2", ConvBnAct.builder(mid, args.outChannels()).kernel(1).noActivation().build());
+        widths.requireAllUsed();
     }
 }

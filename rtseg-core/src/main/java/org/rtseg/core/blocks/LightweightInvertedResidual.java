@@ -3,6 +3,7 @@ package org.rtseg.core.blocks;
 import java.util.Map;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The paper's lightweight inverted residual (LIR, §Supernet design, Fig. 2): {@code conv1} 3×3 CBR
@@ -44,10 +45,13 @@ public final class LightweightInvertedResidual extends ResidualBlock {
     private LightweightInvertedResidual(BlockArgs args) {
         super(args);
         int in = args.inChannels();
-        int mid = in * args.intParam("expansion");
-        main("conv1", ConvBnAct.builder(in, in).build());
-        main("expand", ConvBnAct.builder(in, mid).kernel(1).build());
+        Widths widths = args.widthOverrides("lir");
+        int first = widths.get("conv1", in);
+        int mid = widths.get("expand", in * args.intParam("expansion"));
+        main("conv1", ConvBnAct.builder(in, first).widthKey("conv1").build());
+        main("expand", ConvBnAct.builder(first, mid).kernel(1).widthKey("expand").build());
         main("dwconv", ConvBnAct.builder(mid, mid).stride(args.stride()).depthwise().build());
         main("project", ConvBnAct.builder(mid, args.outChannels()).kernel(1).noActivation().build());
+        widths.requireAllUsed();
     }
 }

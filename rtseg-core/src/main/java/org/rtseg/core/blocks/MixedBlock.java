@@ -88,6 +88,15 @@ public final class MixedBlock extends RtsegBlock {
         return count(chosen().name(), chosen().block(), input, tally);
     }
 
+    /**
+     * The child name of a candidate of {@code type} added after candidates of the given types: the
+     * type, with the count of earlier candidates of that type appended when there are any.
+     */
+    public static String candidateName(java.util.List<String> earlierTypes, String type) {
+        long same = earlierTypes.stream().filter(type::equals).count();
+        return same == 0 ? type : type + same;
+    }
+
     /** Builder: candidates in order, then the initial choice (default 0). */
     public static final class Builder {
         private final List<Candidate> candidates = new ArrayList<>();
@@ -99,8 +108,7 @@ public final class MixedBlock extends RtsegBlock {
                 throw new IllegalArgumentException(
                         "candidate paths keep the shape; '" + type + "' got " + args);
             }
-            long same = candidates.stream().filter(c -> c.type().equals(type)).count();
-            String name = same == 0 ? type : type + same;
+            String name = candidateName(candidates.stream().map(Candidate::type).toList(), type);
             candidates.add(new Candidate(name, type, args, BlockTypes.get(type).build(args)));
             return this;
         }

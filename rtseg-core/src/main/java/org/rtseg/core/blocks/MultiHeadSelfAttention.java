@@ -78,6 +78,7 @@ public final class MultiHeadSelfAttention extends RtsegBlock {
     private final Linear fc2;
 
     private MultiHeadSelfAttention(BlockArgs args) {
+        args.widthOverrides("mhsa").requireAllUsed();
         channels = args.inChannels();
         patch = args.intParam("patch");
         heads = args.intParam("heads");

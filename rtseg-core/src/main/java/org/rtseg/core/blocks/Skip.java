@@ -35,6 +35,7 @@ public final class Skip extends RtsegBlock {
 
                 @Override
                 public RtsegBlock build(BlockArgs args) {
+                    args.widthOverrides("skip").requireAllUsed();
                     return new Skip();
                 }
             };

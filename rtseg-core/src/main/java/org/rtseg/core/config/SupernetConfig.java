@@ -12,7 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.rtseg.core.blocks.BlockTypes;
@@ -30,6 +34,8 @@ import org.rtseg.core.io.AtomicFiles;
  * @param segment the segment branch
  * @param head the main segmentation head
  * @param aux the auxiliary heads
+ * @param widths channel counts that width search changed, by module path + "." + width name (e.g.
+ *     {@code segment.stage1.mixed0.lir.expand}, {@code bga.inner}); empty for an unpruned network
  */
 public record SupernetConfig(
         String name,
@@ -37,7 +43,8 @@ public record SupernetConfig(
         DetailBranchConfig detail,
         SegmentBranchConfig segment,
         HeadConfig head,
-        AuxHeadsConfig aux) {
+        AuxHeadsConfig aux,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Integer> widths) {
 
     /** The names of the presets shipped as resources. */
     public static final List<String> PRESETS = List.of("bisenetv2", "bisenetv2-lir", "supernet");
@@ -49,12 +56,13 @@ public record SupernetConfig(
                     .enable(SerializationFeature.INDENT_OUTPUT);
 
     public SupernetConfig {
+        widths = widths == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(widths));
         validate(numClasses, detail, segment, head, aux);
     }
 
     /** This config with another class count. */
     public SupernetConfig withNumClasses(int classes) {
-        return new SupernetConfig(name, classes, detail, segment, head, aux);
+        return new SupernetConfig(name, classes, detail, segment, head, aux, widths);
     }
 
     /** A shipped preset by name (see {@link #PRESETS}). */
@@ -147,9 +155,6 @@ public record SupernetConfig(
         for (int s = 0; s < 3; s++) {
             in = validateStage("segment.stages[" + s + "]", segment.stages().get(s), in);
         }
-        require(detail.outChannels() == segment.outChannels(),
-                "bilateral guided aggregation needs equal widths: detail ends with " + detail.outChannels()
-                        + " channels but segment.stages[2].channels is " + segment.outChannels());
         positive("head.channels", head.channels());
         probability("head.dropout", head.dropout());
         if (aux.enabled()) {

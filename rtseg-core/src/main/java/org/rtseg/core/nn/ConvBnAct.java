@@ -27,6 +27,7 @@ public final class ConvBnAct extends RtsegBlock {
     private final int groups;
     private final boolean bias;
     private final boolean relu;
+    private final String widthKey;
     private final Conv2d conv;
     private final BatchNorm norm;
 
@@ -47,6 +48,7 @@ public final class ConvBnAct extends RtsegBlock {
         groups = b.groups;
         bias = b.bias;
         relu = b.relu;
+        widthKey = b.widthKey;
         int pad = kernel / 2;
         conv =
                 child(
@@ -129,6 +131,14 @@ public final class ConvBnAct extends RtsegBlock {
         return relu;
     }
 
+    /**
+     * The key, relative to the enclosing module, of the width this unit's output channels were
+     * read from ({@code null} when they follow from another width, e.g. a depthwise unit).
+     */
+    public String widthKey() {
+        return widthKey;
+    }
+
     /** Builder of {@link ConvBnAct}; defaults: 3×3, stride 1, no bias, BatchNorm, ReLU. */
     public static final class Builder {
         private final int in;
@@ -139,6 +149,7 @@ public final class ConvBnAct extends RtsegBlock {
         private boolean bias;
         private boolean norm = true;
         private boolean relu = true;
+        private String widthKey;
 
         private Builder(int in, int out) {
             this.in = in;
@@ -177,6 +188,12 @@ public final class ConvBnAct extends RtsegBlock {
 
         public Builder noActivation() {
             this.relu = false;
+            return this;
+        }
+
+        /** Records which width key gave the output channels, for subnet extraction. */
+        public Builder widthKey(String key) {
+            this.widthKey = key;
             return this;
         }
 

@@ -11,6 +11,7 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.Resize;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * Bilateral guided aggregation (paper §Supernet design, after BiSeNetV2): each branch gates the
@@ -33,14 +34,26 @@ public final class BilateralGuidedAggregation extends RtsegBlock {
     private final ConvBnAct right2Pw;
     private final ConvBnAct conv;
 
-    public BilateralGuidedAggregation(int c) {
-        left1Dw = child("left1_dw", ConvBnAct.builder(c, c).depthwise().noActivation().build(), c);
-        left1Pw = child("left1_pw", ConvBnAct.builder(c, c).kernel(1).noNorm().noActivation().build(), c);
-        left2 = child("left2", ConvBnAct.builder(c, c).stride(2).noActivation().build(), c);
-        right1 = child("right1", ConvBnAct.builder(c, c).noActivation().build(), c);
-        right2Dw = child("right2_dw", ConvBnAct.builder(c, c).depthwise().noActivation().build(), c);
-        right2Pw = child("right2_pw", ConvBnAct.builder(c, c).kernel(1).noNorm().noActivation().build(), c);
-        conv = child("conv", ConvBnAct.builder(c, c).build(), c);
+    /**
+     * @param d detail-branch channels
+     * @param s segment-branch channels
+     * @param widths overrides of {@code inner} (the four gated maps, tied by the products and the
+     *     sum; default d) and {@code conv} (the output; default inner)
+     */
+    public BilateralGuidedAggregation(int d, int s, Widths widths) {
+        int c = widths.get("inner", d);
+        left1Dw = child("left1_dw", ConvBnAct.builder(d, d).depthwise().noActivation().build(), d);
+        left1Pw = child("left1_pw", ConvBnAct.builder(d, c).kernel(1).noNorm().noActivation().widthKey("inner").build(), d);
+        left2 = child("left2", ConvBnAct.builder(d, c).stride(2).noActivation().widthKey("inner").build(), d);
+        right1 = child("right1", ConvBnAct.builder(s, c).noActivation().widthKey("inner").build(), s);
+        right2Dw = child("right2_dw", ConvBnAct.builder(s, s).depthwise().noActivation().build(), s);
+        right2Pw = child("right2_pw", ConvBnAct.builder(s, c).kernel(1).noNorm().noActivation().widthKey("inner").build(), s);
+        conv = child("conv", ConvBnAct.builder(c, widths.get("conv", c)).widthKey("conv").build(), c);
+    }
+
+    /** Output channels. */
+    public int outChannels() {
+        return conv.outChannels();
     }
 
     /** Inputs: detail features (1/8), segment features (1/32). */
@@ -67,13 +80,14 @@ public final class BilateralGuidedAggregation extends RtsegBlock {
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
+        Shape d = inputShapes[0];
+        return new Shape[] {new Shape(d.get(0), outChannels(), d.get(2), d.get(3))};
     }
 
     /** Counts for the detail input; the segment input is at a quarter of its size. */
     @Override
     public Shape count(Shape detail, Tally tally) {
-        Shape semantic = new Shape(detail.get(0), detail.get(1), detail.get(2) / 4, detail.get(3) / 4);
+        Shape semantic = new Shape(detail.get(0), right1.inChannels(), detail.get(2) / 4, detail.get(3) / 4);
         left1Pw.count(left1Dw.count(detail, tally), tally);
         left2.count(detail, tally);
         right1.count(semantic, tally);

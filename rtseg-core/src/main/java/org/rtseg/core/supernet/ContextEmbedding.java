@@ -9,6 +9,7 @@ import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The context embedding at the end of the segment branch (BiSeNetV2's CE block): global average
@@ -22,11 +23,20 @@ public final class ContextEmbedding extends RtsegBlock {
     private final ConvBnAct convGap;
     private final ConvBnAct convLast;
 
-    public ContextEmbedding(int channels) {
+    /**
+     * @param channels input channels
+     * @param widths override of {@code conv_last}
+     */
+    public ContextEmbedding(int channels, Widths widths) {
         this.channels = channels;
         bn = child("bn", BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build(), channels);
         convGap = child("conv_gap", ConvBnAct.builder(channels, channels).kernel(1).build(), channels);
-        convLast = child("conv_last", ConvBnAct.builder(channels, channels).build(), channels);
+        convLast = child("conv_last", ConvBnAct.builder(channels, widths.get("conv_last", channels)).widthKey("conv_last").build(), channels);
+    }
+
+    /** Output channels. */
+    public int outChannels() {
+        return convLast.outChannels();
     }
 
     @Override

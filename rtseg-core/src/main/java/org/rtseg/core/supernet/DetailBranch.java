@@ -11,6 +11,7 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.DetailBranchConfig;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The detail branch (paper §Supernet design, after BiSeNetV2): wide, shallow 3×3 conv-BN-ReLU
@@ -21,17 +22,28 @@ public final class DetailBranch extends RtsegBlock {
 
     private final List<ConvBnAct> layers = new ArrayList<>();
 
-    public DetailBranch(DetailBranchConfig config, int inChannels) {
+    /**
+     * @param config the layer widths per stage
+     * @param inChannels image channels
+     * @param widths overrides by layer name ({@code S1_0} …)
+     */
+    public DetailBranch(DetailBranchConfig config, int inChannels, Widths widths) {
         int in = inChannels;
         for (int s = 0; s < config.stages().size(); s++) {
-            List<Integer> widths = config.stages().get(s);
-            for (int l = 0; l < widths.size(); l++) {
-                int out = widths.get(l);
-                ConvBnAct conv = ConvBnAct.builder(in, out).stride(l == 0 ? 2 : 1).build();
-                layers.add(child("S" + (s + 1) + "_" + l, conv, in));
+            List<Integer> stage = config.stages().get(s);
+            for (int l = 0; l < stage.size(); l++) {
+                String name = "S" + (s + 1) + "_" + l;
+                int out = widths.get(name, stage.get(l));
+                ConvBnAct conv = ConvBnAct.builder(in, out).stride(l == 0 ? 2 : 1).widthKey(name).build();
+                layers.add(child(name, conv, in));
                 in = out;
             }
         }
+    }
+
+    /** Output channels. */
+    public int outChannels() {
+        return layers.get(layers.size() - 1).outChannels();
     }
 
     @Override

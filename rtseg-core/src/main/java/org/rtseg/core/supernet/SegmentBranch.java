@@ -13,6 +13,7 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.SegmentBranchConfig;
 import org.rtseg.core.config.StageConfig;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The segment branch (paper §Supernet design, Fig. 1): {@code stem} to 1/4, {@code stage1..3} to
@@ -25,14 +26,34 @@ public final class SegmentBranch extends RtsegBlock {
     private final List<SegmentStage> stages = new ArrayList<>();
     private final ContextEmbedding ce;
 
-    public SegmentBranch(SegmentBranchConfig config, int inChannels) {
-        stem = child("stem", new StemBlock(inChannels, config.stemChannels()), inChannels);
-        int in = config.stemChannels();
+    /**
+     * @param config the branch
+     * @param inChannels image channels
+     * @param widths the network's width overrides
+     */
+    public SegmentBranch(SegmentBranchConfig config, int inChannels, Widths.Table widths) {
+        stem = child("stem", new StemBlock(inChannels, config.stemChannels(), widths.scope("segment.stem")), inChannels);
+        int in = stem.outChannels();
         for (StageConfig stage : config.stages()) {
-            stages.add(child("stage" + (stages.size() + 1), new SegmentStage(stage, in), in));
+            String name = "stage" + (stages.size() + 1);
+            stages.add(child(name, new SegmentStage(stage, in, widths, "segment." + name), in));
             in = stage.channels();
         }
-        ce = child("ce", new ContextEmbedding(in), in);
+        ce = child("ce", new ContextEmbedding(in, widths.scope("segment.ce")), in);
+    }
+
+    /** Output channels (the context embedding's). */
+    public int outChannels() {
+        return ce.outChannels();
+    }
+
+    /** Channels of each feature the forward returns: stem, stages, context embedding. */
+    public List<Integer> featureChannels() {
+        List<Integer> c = new ArrayList<>();
+        c.add(stem.outChannels());
+        stages.forEach(s -> c.add(s.outChannels()));
+        c.add(ce.outChannels());
+        return c;
     }
 
     /** Every mixed block of the branch, stage by stage. */

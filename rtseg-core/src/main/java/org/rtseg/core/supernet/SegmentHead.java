@@ -10,6 +10,7 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.Resize;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * A segmentation head, main or auxiliary (paper §Boosters; BiSeNetV2's SegmentHead): {@code conv}
@@ -34,16 +35,18 @@ public final class SegmentHead extends RtsegBlock {
      * @param factor total upsampling factor (the input's stride)
      * @param aux whether this is an auxiliary head (an extra ×2 stage)
      * @param dropRate dropout probability
+     * @param widths overrides of {@code conv} and, for aux heads, {@code upconv}
      */
-    public SegmentHead(int in, int mid, int classes, int factor, boolean aux, double dropRate) {
+    public SegmentHead(int in, int mid, int classes, int factor, boolean aux, double dropRate, Widths widths) {
         this.factor = factor;
-        conv = child("conv", ConvBnAct.builder(in, mid).build(), in);
+        mid = widths.get("conv", mid);
+        conv = child("conv", ConvBnAct.builder(in, mid).widthKey("conv").build(), in);
         dropout = child("dropout", Dropout.builder().optRate((float) dropRate).build(), mid);
         int classifierIn = mid;
         if (aux) {
             upsample = child("upsample", new Resize(Resize.Mode.NEAREST, 2), mid);
-            upconv = child("upconv", ConvBnAct.builder(mid, factor * factor).build(), mid);
-            classifierIn = factor * factor;
+            classifierIn = widths.get("upconv", factor * factor);
+            upconv = child("upconv", ConvBnAct.builder(mid, classifierIn).widthKey("upconv").build(), mid);
         } else {
             upsample = null;
             upconv = null;

@@ -8,7 +8,6 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockTypes;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.complexity.Tally;
@@ -16,6 +15,7 @@ import org.rtseg.core.config.BlockConfig;
 import org.rtseg.core.config.MixedBlockConfig;
 import org.rtseg.core.config.StageConfig;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * A segment-branch stage (paper Fig. 1): a stride-2 downsample block ({@code down}), then mixed
@@ -25,18 +25,36 @@ public final class SegmentStage extends RtsegBlock {
 
     private final RtsegBlock down;
     private final List<MixedBlock> mixed = new ArrayList<>();
+    private final int outChannels;
 
-    public SegmentStage(StageConfig config, int in) {
+    /**
+     * @param config the stage
+     * @param in input channels
+     * @param widths the network's width overrides
+     * @param path this stage's module path, e.g. {@code segment.stage1}
+     */
+    public SegmentStage(StageConfig config, int in, Widths.Table widths, String path) {
         BlockConfig d = config.downsample();
-        down = child("down", BlockTypes.build(d.type(), in, config.channels(), 2, d.params()), in);
+        int c = config.channels();
+        outChannels = c;
+        down = child("down", BlockTypes.build(d.type(),
+                BlockTypes.resolve(d.type(), in, c, 2, d.params(), widths.delegate(path + ".down"))), in);
         for (MixedBlockConfig m : config.blocks()) {
+            String name = "mixed" + mixed.size();
             MixedBlock.Builder builder = MixedBlock.builder().choice(m.choice());
-            for (BlockConfig c : m.candidates()) {
-                BlockArgs args = BlockTypes.resolve(c.type(), config.channels(), config.channels(), 1, c.params());
-                builder.add(c.type(), args);
+            List<String> types = new ArrayList<>();
+            for (BlockConfig cand : m.candidates()) {
+                String scope = path + "." + name + "." + MixedBlock.candidateName(types, cand.type());
+                builder.add(cand.type(), BlockTypes.resolve(cand.type(), c, c, 1, cand.params(), widths.delegate(scope)));
+                types.add(cand.type());
             }
-            mixed.add(child("mixed" + mixed.size(), builder.build(), config.channels()));
+            mixed.add(child(name, builder.build(), c));
         }
+    }
+
+    /** Output channels (the stage width). */
+    public int outChannels() {
+        return outChannels;
     }
 
     /** The stage's mixed blocks, for block search. */

@@ -10,6 +10,7 @@ import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The segment branch's stem (BiSeNetV2's stem block): reaches 1/4 fast with few channels. {@code
@@ -23,11 +24,24 @@ public final class StemBlock extends RtsegBlock {
     private final ConvBnAct left1;
     private final ConvBnAct fuse;
 
-    public StemBlock(int in, int out) {
-        conv = child("conv", ConvBnAct.builder(in, out).stride(2).build(), in);
-        left0 = child("left0", ConvBnAct.builder(out, out / 2).kernel(1).build(), out);
-        left1 = child("left1", ConvBnAct.builder(out / 2, out).stride(2).build(), out / 2);
-        fuse = child("fuse", ConvBnAct.builder(2 * out, out).build(), 2 * out);
+    /**
+     * @param in input channels
+     * @param out nominal output channels C
+     * @param widths overrides of {@code conv}, {@code left0}, {@code left1}, {@code fuse}
+     */
+    public StemBlock(int in, int out, Widths widths) {
+        int c0 = widths.get("conv", out);
+        int c1 = widths.get("left0", out / 2);
+        int c2 = widths.get("left1", out);
+        conv = child("conv", ConvBnAct.builder(in, c0).stride(2).widthKey("conv").build(), in);
+        left0 = child("left0", ConvBnAct.builder(c0, c1).kernel(1).widthKey("left0").build(), c0);
+        left1 = child("left1", ConvBnAct.builder(c1, c2).stride(2).widthKey("left1").build(), c1);
+        fuse = child("fuse", ConvBnAct.builder(c2 + c0, widths.get("fuse", out)).widthKey("fuse").build(), c2 + c0);
+    }
+
+    /** Output channels. */
+    public int outChannels() {
+        return fuse.outChannels();
     }
 
     @Override
@@ -43,6 +57,6 @@ public final class StemBlock extends RtsegBlock {
     public Shape count(Shape input, Tally tally) {
         Shape x = conv.count(input, tally);
         Shape left = left1.count(left0.count(x, tally), tally);
-        return fuse.count(new Shape(left.get(0), 2 * left.get(1), left.get(2), left.get(3)), tally);
+        return fuse.count(new Shape(left.get(0), left.get(1) + x.get(1), left.get(2), left.get(3)), tally);
     }
 }

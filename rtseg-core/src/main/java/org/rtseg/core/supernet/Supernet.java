@@ -15,6 +15,7 @@ import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The RTSeg network (paper Fig. 1): {@code detail} and {@code segment} branches fused by {@code
@@ -43,22 +44,23 @@ public final class Supernet extends RtsegBlock {
         this.config = config;
         int in = 3;
         int classes = config.numClasses();
-        detail = child("detail", new DetailBranch(config.detail(), in), in);
-        segment = child("segment", new SegmentBranch(config.segment(), in), in);
-        int c = config.detail().outChannels();
-        bga = child("bga", new BilateralGuidedAggregation(c), c);
-        head = child("head", new SegmentHead(c, config.head().channels(), classes, 8, false, config.head().dropout()), c);
+        Widths.Table widths = new Widths.Table(config.widths());
+        detail = child("detail", new DetailBranch(config.detail(), in, widths.scope("detail")), in);
+        segment = child("segment", new SegmentBranch(config.segment(), in, widths), in);
+        bga = child("bga", new BilateralGuidedAggregation(detail.outChannels(), segment.outChannels(), widths.scope("bga")),
+                detail.outChannels());
+        int c = bga.outChannels();
+        head = child("head", new SegmentHead(c, config.head().channels(), classes, 8, false, config.head().dropout(),
+                widths.scope("head")), c);
         if (config.aux().enabled()) {
-            List<Integer> widths = new ArrayList<>();
-            widths.add(config.segment().stemChannels());
-            config.segment().stages().forEach(s -> widths.add(s.channels()));
-            for (int i = 0; i < widths.size(); i++) {
+            List<Integer> features = segment.featureChannels();
+            for (int i = 0; i < features.size() - 1; i++) {
                 int factor = 4 << i;
-                auxHeads.add(child("aux" + i,
-                        new SegmentHead(widths.get(i), config.aux().channels(), classes, factor, true, config.aux().dropout()),
-                        widths.get(i)));
+                auxHeads.add(child("aux" + i, new SegmentHead(features.get(i), config.aux().channels(), classes, factor, true,
+                        config.aux().dropout(), widths.scope("aux" + i)), features.get(i)));
             }
         }
+        widths.requireAllUsed();
         // Kaiming-normal (fan-in) weights keep activations at unit scale through the deep narrow
         // segment branch, so training starts with logits of order one.
         setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
@@ -174,8 +176,8 @@ public final class Supernet extends RtsegBlock {
         Shape x = new Shape(input.get(0), input.get(1), ceilToStride(input.get(2)), ceilToStride(input.get(3)));
         Shape d = count("detail", detail, x, tally);
         List<Shape> features = segment.featureShapes(x, tally.scope("segment"));
-        count("bga", bga, d, tally);
-        count("head", head, d, tally);
+        Shape fused = count("bga", bga, d, tally);
+        count("head", head, fused, tally);
         if (tally.options().aux()) {
             for (int i = 0; i < auxHeads.size(); i++) {
                 count("aux" + i, auxHeads.get(i), features.get(i), tally);
