@@ -1,0 +1,75 @@
+package org.rtseg.examples;
+
+import ai.djl.training.util.ProgressBar;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.rtseg.data.Ade20k;
+import org.rtseg.data.Cityscapes;
+import org.rtseg.data.FileSegmentationDataset;
+import org.rtseg.data.PascalVoc;
+import org.rtseg.data.eval.PredictionEvaluator;
+import org.rtseg.data.eval.SegmentationMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rtseg evaluate-predictions}: scores a folder of prediction PNGs in a dataset's official format
+ * against its ground truth, with the official evaluator's rules (cityscapesScripts for Cityscapes).
+ */
+@Command(name = "evaluate-predictions", mixinStandardHelpOptions = true,
+        description = {
+            "Scores a folder of official-format prediction PNGs against the ground truth, as the official evaluators do,"
+                    + " and prints per-class IoU/accuracy and mIoU, mAcc, aAcc, fwIoU (and Cityscapes category IoU).",
+            "Predictions: Cityscapes labelId PNGs named <city>_<seq>_<frame>*.png; VOC index PNGs <id>.png;"
+                    + " ADE20K value PNGs (class+1) <name>.png; anywhere under --predictions, at ground-truth size."
+        })
+final class EvaluatePredictionsCommand implements Callable<Integer> {
+
+    /** The supported datasets. */
+    enum DatasetName { cityscapes, voc, ade20k }
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k")
+    DatasetName dataset;
+
+    @Option(names = "--root", required = true,
+            description = "dataset root (the folder with gtFine/, VOCdevkit/ or ADEChallengeData2016/)")
+    Path root;
+
+    @Option(names = "--split", defaultValue = "val", description = "split to score (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--predictions", required = true, description = "folder of prediction PNGs (searched recursively)")
+    Path predictions;
+
+    @Option(names = "--json", description = "also write the scores as JSON to this file")
+    Path json;
+
+    @Option(names = "--threads", description = "decoding threads (default: available processors)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        FileSegmentationDataset groundTruth = switch (dataset) {
+            case cityscapes -> Cityscapes.builder().setRoot(root).optSplit(split).build();
+            case voc -> PascalVoc.builder().setRoot(root).optSplit(split).build();
+            case ade20k -> Ade20k.builder().setRoot(root).optSplit(split).build();
+        };
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        SegmentationMetrics metrics = new PredictionEvaluator(groundTruth, workers).evaluate(predictions, new ProgressBar());
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("%s %s: %d scored pixels, predictions from %s%n%n", groundTruth.format().name(), split,
+                metrics.scoredPixels(), predictions);
+        out.print(metrics.toTable());
+        if (json != null) {
+            metrics.writeJson(json);
+            out.printf("wrote %s%n", json);
+        }
+        out.flush();
+        return 0;
+    }
+}

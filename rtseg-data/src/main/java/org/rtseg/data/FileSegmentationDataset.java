@@ -1,0 +1,298 @@
+package org.rtseg.data;
+
+import ai.djl.util.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A dataset stored as image files and label PNGs in an official on-disk layout. Subclasses only know
+ * their layout ({@link #list()}); pairing, validation, decoding and label mapping are shared here.
+ *
+ * <p>{@link #prepare(Progress)} lists the files and checks that every image has its label and every label
+ * its image; with {@code optVerify(true)} it also decodes every pair (with a progress bar), so that a
+ * corrupt file stops the run before training rather than hours into it.
+ */
+public abstract class FileSegmentationDataset extends SegmentationDataset {
+
+    private static final Logger logger = LoggerFactory.getLogger(FileSegmentationDataset.class);
+
+    /** The dataset root as given. */
+    protected final Path root;
+    /** The split name as given. */
+    protected final String split;
+    private final boolean skipUnlabeled;
+    private final boolean verify;
+    private List<SampleFiles> samples;
+
+    /**
+     * One sample's files: where its image and its label are (or would be, when one is missing).
+     *
+     * @param key the sample's name (Cityscapes {@code <city>_<seq>_<frame>}, VOC and ADE20K file stem)
+     * @param image image path
+     * @param label label path
+     */
+    public record SampleFiles(String key, Path image, Path label) {}
+
+    /**
+     * What a layout holds for one split.
+     *
+     * @param imageDir the folder of images of the split
+     * @param labelDir the folder of labels of the split
+     * @param files every key found among images or labels (or in the split list), sorted by key
+     */
+    protected record Listing(Path imageDir, Path labelDir, List<SampleFiles> files) {}
+
+    /** Builds from the builder. */
+    protected FileSegmentationDataset(FileBuilder<?> builder) {
+        super(builder);
+        if (builder.root == null) {
+            throw new IllegalArgumentException("the dataset root must be set (setRoot)");
+        }
+        this.root = builder.root;
+        this.split = builder.split;
+        this.skipUnlabeled = builder.skipUnlabeled;
+        this.verify = builder.verify;
+    }
+
+    /**
+     * Lists the split's files in this layout. Files may be missing; callers check.
+     *
+     * @throws InvalidDataException if the root or the split does not exist
+     */
+    protected abstract Listing list() throws IOException;
+
+    /**
+     * Whether a prediction file for ground truth {@code key} may carry a suffix after the key (the
+     * Cityscapes {@code <city>_<seq>_<frame>*.png} rule) rather than be exactly {@code <key>.png}.
+     */
+    public boolean predictionNameIsPrefix() {
+        return false;
+    }
+
+    /** The split name. */
+    public String split() {
+        return split;
+    }
+
+    @Override
+    public void prepare(Progress progress) throws IOException {
+        if (samples != null) {
+            return;
+        }
+        Listing listing = list();
+        requireDirectory(listing.imageDir(), "image");
+        requireDirectory(listing.labelDir(), "label");
+        List<SampleFiles> paired = pair(listing.files());
+        if (verify) {
+            verifyAll(paired, progress);
+        }
+        samples = paired;
+    }
+
+    /**
+     * The ground-truth label files of the split, for scoring predictions; images are not needed and
+     * not checked.
+     */
+    public List<SampleFiles> groundTruthFiles() throws IOException {
+        Listing listing = list();
+        requireDirectory(listing.labelDir(), "label");
+        List<SampleFiles> out = new ArrayList<>();
+        for (SampleFiles f : listing.files()) {
+            if (Files.isRegularFile(f.label())) {
+                out.add(f);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new InvalidDataException(
+                    listing.labelDir(), "holds no " + format().name() + " label files",
+                    "Check --root and --split");
+        }
+        return out;
+    }
+
+    /** The files of sample {@code index} (after {@link #prepare}). */
+    public SampleFiles files(long index) {
+        return prepared().get(Math.toIntExact(index));
+    }
+
+    @Override
+    public LabeledImage load(long index) throws IOException {
+        return decode(files(index));
+    }
+
+    @Override
+    protected long availableSize() {
+        return prepared().size();
+    }
+
+    /**
+     * Decodes a pair and maps its label to class ids.
+     *
+     * @throws InvalidDataException naming the file that is missing, corrupt, of the wrong size or
+     *     holds values outside the format
+     */
+    public LabeledImage decode(SampleFiles files) throws IOException {
+        RgbImage image = ImageFiles.readRgb(files.image());
+        LabelMap raw = ImageFiles.readIndex(files.label());
+        if (raw.width() != image.width() || raw.height() != image.height()) {
+            throw new InvalidDataException(
+                    files.label(),
+                    "is " + raw.width() + "x" + raw.height() + " but its image " + files.image() + " is "
+                            + image.width() + "x" + image.height(),
+                    "Image and label must have the same size; resize neither, re-extract both from the"
+                            + " dataset archive");
+        }
+        return new LabeledImage(files.key(), image, format().groundTruthToClasses(raw, files.label()));
+    }
+
+    /**
+     * Checks that {@code root} exists.
+     *
+     * @param layout the expected content, for the message
+     */
+    protected static void requireRoot(Path root, String layout) throws InvalidDataException {
+        if (!Files.isDirectory(root)) {
+            throw new InvalidDataException(
+                    root, "dataset root does not exist", "Pass the folder that contains " + layout);
+        }
+    }
+
+    /** Lists the regular files directly under {@code dir} whose names end with {@code suffix}, sorted. */
+    protected static List<Path> filesEndingWith(Path dir, String suffix) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(suffix))
+                    .filter(Files::isRegularFile)
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** Names of the sub-folders of {@code dir}, sorted, for "available splits" messages. */
+    protected static List<String> subfolders(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private void requireDirectory(Path dir, String what) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidDataException(
+                    dir,
+                    "the " + what + " folder of split '" + split + "' does not exist",
+                    "Check the root and the split name; folders found beside it: " + subfolders(dir.getParent()));
+        }
+    }
+
+    private List<SampleFiles> pair(List<SampleFiles> files) throws IOException {
+        List<SampleFiles> paired = new ArrayList<>(files.size());
+        int unlabeled = 0;
+        for (SampleFiles f : files) {
+            boolean hasImage = Files.isRegularFile(f.image());
+            boolean hasLabel = Files.isRegularFile(f.label());
+            if (!hasImage) {
+                throw new InvalidDataException(
+                        hasLabel ? f.label() : f.image(),
+                        hasLabel ? "is a label without an image (expected " + f.image() + ")"
+                                : "image listed in the split does not exist",
+                        "Restore the missing image or remove the sample from the split");
+            }
+            if (!hasLabel) {
+                if (skipUnlabeled) {
+                    unlabeled++;
+                    continue;
+                }
+                throw new InvalidDataException(
+                        f.image(), "is an image without a label (expected " + f.label() + ")",
+                        "Restore the label, remove the image, or build the dataset with"
+                                + " optSkipUnlabeled(true)");
+            }
+            paired.add(f);
+        }
+        if (unlabeled > 0) {
+            logger.warn("{} {}: skipped {} images without labels", format().name(), split, unlabeled);
+        }
+        if (paired.isEmpty()) {
+            throw new InvalidDataException(root, "split '" + split + "' holds no labelled samples", "Check the root and split");
+        }
+        return List.copyOf(paired);
+    }
+
+    private void verifyAll(List<SampleFiles> files, Progress progress) throws IOException {
+        if (progress != null) {
+            progress.reset("Verifying " + format().name() + " " + split, files.size());
+        }
+        for (SampleFiles f : files) {
+            decode(f);
+            if (progress != null) {
+                progress.increment(1);
+            }
+        }
+        if (progress != null) {
+            progress.end();
+        }
+    }
+
+    private List<SampleFiles> prepared() {
+        if (samples == null) {
+            throw new IllegalStateException("call prepare() before reading " + format().name() + " samples");
+        }
+        return samples;
+    }
+
+    /**
+     * Options shared by the file datasets.
+     *
+     * @param <T> the concrete builder
+     */
+    public abstract static class FileBuilder<T extends FileBuilder<T>> extends SegmentationDataset.Builder<T> {
+
+        private Path root;
+        private String split;
+        private boolean skipUnlabeled;
+        private boolean verify;
+
+        /** @param defaultSplit the split used when {@link #optSplit} is not called */
+        protected FileBuilder(String defaultSplit) {
+            this.split = defaultSplit;
+        }
+
+        /** The dataset root (required); see each dataset for what it must contain. */
+        public T setRoot(Path root) {
+            this.root = root;
+            return self();
+        }
+
+        /** The split to read. */
+        public T optSplit(String split) {
+            this.split = split;
+            return self();
+        }
+
+        /**
+         * Skip images that have no label, with a warning, instead of failing (for folders that also hold
+         * inference-only frames). A label without an image is always an error.
+         */
+        public T optSkipUnlabeled(boolean skip) {
+            this.skipUnlabeled = skip;
+            return self();
+        }
+
+        /** Decode every pair during {@code prepare} to find bad files before training starts. */
+        public T optVerify(boolean verify) {
+            this.verify = verify;
+            return self();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** RTSeg data. */
+package org.rtseg.data;
