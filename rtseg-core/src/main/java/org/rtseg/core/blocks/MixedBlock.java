@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 
 /**
@@ -18,13 +20,24 @@ import org.rtseg.core.nn.RtsegBlock;
  * <p>Candidates are children named after their type ({@code lir}, {@code mhsa}…; a repeated type
  * gets its index appended).
  */
-public final class MixedBlock extends RtsegBlock {
+public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
 
     /** One candidate: its child name, registered type and resolved arguments. */
     public record Candidate(String name, String type, BlockArgs args, RtsegBlock block) {}
 
     private final List<Candidate> candidates = new ArrayList<>();
     private int choice;
+    private PathGate pathGate;
+
+    /**
+     * A factor on the chosen path's output, computed in the forward pass: block search's
+     * straight-through Gumbel-softmax sample (paper eq. 7) enters here, value 1 with a gradient.
+     */
+    @FunctionalInterface
+    public interface PathGate {
+        /** The factor for the chosen path, a scalar NDArray, or null for none (e.g. in eval). */
+        ai.djl.ndarray.NDArray weight(ParameterStore ps, int choice, boolean training);
+    }
 
     private MixedBlock(Builder builder) {
         if (builder.candidates.isEmpty()) {
@@ -71,14 +84,31 @@ public final class MixedBlock extends RtsegBlock {
         return new BlockSpec(c.type(), c.args(), input.get(2), input.get(3));
     }
 
+    /** Sets the gate on the chosen path's output; {@code null} removes it. */
+    public void setPathGate(PathGate gate) {
+        this.pathGate = gate;
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return chosen().block().forward(ps, inputs, training);
+        NDList out = chosen().block().forward(ps, inputs, training);
+        ai.djl.ndarray.NDArray weight = pathGate == null ? null : pathGate.weight(ps, choice, training);
+        return weight == null ? out : new NDList(out.singletonOrThrow().mul(weight));
+    }
+
+    /** Every path runs on the input and may replace it: all outputs share the input's space. */
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        for (Candidate c : candidates) {
+            graph.tie(input, ChannelTraceable.trace(c.block(), input, c.args().outChannels(), graph));
+        }
+        return input;
     }
 
     @Override
     public Shape count(Shape input, Tally tally) {
+        tally.observe(this, input);
         if (tally.options().allCandidates()) {
             for (Candidate c : candidates) {
                 count(c.name(), c.block(), input, tally);

@@ -10,6 +10,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Map;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 
 /**
@@ -25,7 +27,7 @@ import org.rtseg.core.nn.RtsegBlock;
  * and the tokens are folded back to NCHW. Both sub-layers are residual, so the path keeps the
  * shape; it captures the global context that convolutions at 1/16 and 1/32 miss.
  */
-public final class MultiHeadSelfAttention extends RtsegBlock {
+public final class MultiHeadSelfAttention extends RtsegBlock implements ChannelTraceable {
 
     /** Type {@code mhsa}: parameters {@code heads} (4), {@code patch} (2), {@code mlpRatio} (2). */
     public static final BlockType TYPE =
@@ -145,6 +147,17 @@ public final class MultiHeadSelfAttention extends RtsegBlock {
                     "MHSA patch " + patch + " does not divide the feature map " + s.get(2) + "×" + s.get(3)
                             + "; use an input size whose 1/32 is a multiple of the patch size");
         }
+    }
+
+    /**
+     * Tokens mix the channels of a patch and are layer-normalised over all of them: a masked
+     * channel would still shift the statistics, so removing it would change the output. The
+     * input's channels are kept.
+     */
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        graph.fix(input);
+        return input;
     }
 
     @Override

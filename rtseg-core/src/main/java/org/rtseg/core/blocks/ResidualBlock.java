@@ -9,6 +9,8 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
 
@@ -17,7 +19,7 @@ import org.rtseg.core.nn.RtsegBlock;
  * expand layer and the paper's lightweight inverted residual. The residual is the identity when the
  * shape is kept and a {@link Shortcut} otherwise.
  */
-abstract class ResidualBlock extends RtsegBlock {
+abstract class ResidualBlock extends RtsegBlock implements ChannelTraceable {
 
     private final List<ConvBnAct> chain = new ArrayList<>();
     private final Shortcut shortcut;
@@ -48,6 +50,17 @@ abstract class ResidualBlock extends RtsegBlock {
         }
         NDArray residual = shortcut == null ? x : apply(shortcut, ps, x, training);
         return new NDList(Activation.relu(y.add(residual)));
+    }
+
+    /** The main path's output and the residual are added: one space. */
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        ChannelGraph.Space y = input;
+        for (ConvBnAct conv : chain) {
+            y = conv.trace(y, graph);
+        }
+        graph.tie(y, shortcut == null ? input : shortcut.trace(input, graph));
+        return y;
     }
 
     @Override

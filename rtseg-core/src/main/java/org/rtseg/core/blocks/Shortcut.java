@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
 
@@ -12,7 +14,7 @@ import org.rtseg.core.nn.RtsegBlock;
  * The projection shortcut of a residual block that changes shape (BiSeNetV2's GE-S2 shortcut):
  * depthwise 3×3 with the block's stride → BN → 1×1 → BN. Children {@code dw}, {@code pw}.
  */
-public final class Shortcut extends RtsegBlock {
+public final class Shortcut extends RtsegBlock implements ChannelTraceable {
 
     private final ConvBnAct dw;
     private final ConvBnAct pw;
@@ -26,6 +28,11 @@ public final class Shortcut extends RtsegBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(apply(pw, ps, apply(dw, ps, inputs.singletonOrThrow(), training), training));
+    }
+
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        return pw.trace(dw.trace(input, graph), graph);
     }
 
     @Override

@@ -6,10 +6,12 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.Map;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 
 /** The skip path of a mixed block (paper Fig. 2): the identity, letting the search drop a block. */
-public final class Skip extends RtsegBlock {
+public final class Skip extends RtsegBlock implements ChannelTraceable {
 
     /** Type {@code skip}: no parameters; only where the shape is kept. */
     public static final BlockType TYPE =
@@ -44,6 +46,11 @@ public final class Skip extends RtsegBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return inputs;
+    }
+
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        return input;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.rtseg.core.complexity;
 
+import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,26 +17,43 @@ public final class Tally {
     private final String path;
     private final Map<String, long[]> totals;
     private final Complexity.Options options;
+    private final Map<Object, Shape> inputs;
 
-    private Tally(String path, Map<String, long[]> totals, Complexity.Options options) {
+    private Tally(String path, Map<String, long[]> totals, Complexity.Options options, Map<Object, Shape> inputs) {
         this.path = path;
         this.totals = totals;
         this.options = options;
+        this.inputs = inputs;
     }
 
     /** A tally that records into a fresh table. */
     static Tally recording(Complexity.Options options) {
-        return new Tally("", new LinkedHashMap<>(), options);
+        return new Tally("", new LinkedHashMap<>(), options, null);
     }
 
     /** A tally that records nothing: used for shape inference. */
     public static Tally discarding() {
-        return new Tally("", null, Complexity.Options.EVAL);
+        return new Tally("", null, Complexity.Options.EVAL, null);
+    }
+
+    /**
+     * A tally that records nothing but the input shape of every convolution and mixed block it
+     * passes, as cost models need them.
+     */
+    public static Tally observing(Complexity.Options options, Map<Object, Shape> inputs) {
+        return new Tally("", null, options, inputs);
     }
 
     /** The tally of a sub-module. */
     public Tally scope(String name) {
-        return new Tally(path.isEmpty() ? name : path + "." + name, totals, options);
+        return new Tally(path.isEmpty() ? name : path + "." + name, totals, options, inputs);
+    }
+
+    /** Records the input shape of a block, when observing. */
+    public void observe(Object block, Shape input) {
+        if (inputs != null) {
+            inputs.put(block, input);
+        }
     }
 
     /** The counting options: whether aux heads and unchosen candidate paths count. */

@@ -18,7 +18,7 @@ import org.rtseg.core.complexity.Tally;
  *
  * <p>Children: {@code conv} and, with normalisation, {@code bn}.
  */
-public final class ConvBnAct extends RtsegBlock {
+public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
 
     private final int inChannels;
     private final int outChannels;
@@ -30,6 +30,7 @@ public final class ConvBnAct extends RtsegBlock {
     private final String widthKey;
     private final Conv2d conv;
     private final BatchNorm norm;
+    private ChannelGate gate;
 
     private ConvBnAct(Builder b) {
         if (b.in <= 0 || b.out <= 0 || b.kernel <= 0 || b.stride <= 0) {
@@ -83,11 +84,15 @@ public final class ConvBnAct extends RtsegBlock {
         if (norm != null) {
             x = apply(norm, ps, x, training);
         }
+        if (gate != null) {
+            x = gate.apply(ps, x, training);
+        }
         return new NDList(relu ? Activation.relu(x) : x);
     }
 
     @Override
     public Shape count(Shape input, Tally tally) {
+        tally.observe(this, input);
         long pad = kernel / 2;
         long h = (input.get(2) + 2 * pad - kernel) / stride + 1;
         long w = (input.get(3) + 2 * pad - kernel) / stride + 1;
@@ -97,6 +102,19 @@ public final class ConvBnAct extends RtsegBlock {
             tally.parameters(2L * outChannels);
         }
         return new Shape(input.get(0), outChannels, h, w);
+    }
+
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        return graph.convolution(this, input);
+    }
+
+    /**
+     * Sets the gate applied to the normalised output before the activation, where width search
+     * masks channels (ReLU keeps masked zeros at zero); {@code null} removes it.
+     */
+    public void setGate(ChannelGate gate) {
+        this.gate = gate;
     }
 
     public int inChannels() {

@@ -10,6 +10,7 @@ import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.Resize;
+import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -54,6 +55,23 @@ public final class BilateralGuidedAggregation extends RtsegBlock {
     /** Output channels. */
     public int outChannels() {
         return conv.outChannels();
+    }
+
+    /**
+     * The four maps entering the products and the sum share one space; the depthwise convolutions
+     * keep their inputs' spaces.
+     *
+     * @return the output space
+     */
+    public ChannelGraph.Space trace(ChannelGraph.Space detail, ChannelGraph.Space semantic, ChannelGraph graph) {
+        ChannelGraph.Space l1 = left1Pw.trace(left1Dw.trace(detail, graph), graph);
+        ChannelGraph.Space l2 = left2.trace(detail, graph);
+        ChannelGraph.Space r1 = right1.trace(semantic, graph);
+        ChannelGraph.Space r2 = right2Pw.trace(right2Dw.trace(semantic, graph), graph);
+        graph.tie(l1, r1);
+        graph.tie(l2, r2);
+        graph.tie(l1, l2);
+        return conv.trace(l1, graph);
     }
 
     /** Inputs: detail features (1/8), segment features (1/32). */

@@ -8,6 +8,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
+import org.rtseg.core.nn.ChannelGate;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -16,12 +19,13 @@ import org.rtseg.core.nn.Widths;
  * pooling → {@code bn} → {@code conv_gap} 1×1 CBR, broadcast-added to the input → {@code
  * conv_last} 3×3 CBR. It gives the 1/32 features an image-wide receptive field.
  */
-public final class ContextEmbedding extends RtsegBlock {
+public final class ContextEmbedding extends RtsegBlock implements ChannelTraceable {
 
     private final int channels;
     private final BatchNorm bn;
     private final ConvBnAct convGap;
     private final ConvBnAct convLast;
+    private ChannelGate pooledGate;
 
     /**
      * @param channels input channels
@@ -45,8 +49,27 @@ public final class ContextEmbedding extends RtsegBlock {
         NDArray x = inputs.singletonOrThrow();
         // DJL's PyTorch mean reduces one axis per call.
         NDArray gap = x.mean(new int[] {3}, true).mean(new int[] {2}, true);
-        gap = apply(convGap, ps, apply(bn, ps, gap, training), training);
+        gap = apply(bn, ps, gap, training);
+        if (pooledGate != null) {
+            gap = pooledGate.apply(ps, gap, training);
+        }
+        gap = apply(convGap, ps, gap, training);
         return new NDList(apply(convLast, ps, x.add(gap), training));
+    }
+
+    /**
+     * Sets the gate after {@code bn}: its shift would turn a pruned (zero) channel of the pooled
+     * features into a non-zero input of {@code conv_gap}.
+     */
+    public void setPooledGate(ChannelGate gate) {
+        this.pooledGate = gate;
+    }
+
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        graph.gate(this, input);
+        graph.tie(input, convGap.trace(input, graph));
+        return convLast.trace(input, graph);
     }
 
     @Override

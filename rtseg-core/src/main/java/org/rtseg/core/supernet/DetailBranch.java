@@ -10,6 +10,8 @@ import java.util.List;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.DetailBranchConfig;
 import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -18,7 +20,7 @@ import org.rtseg.core.nn.Widths;
  * stages, each opened by a stride-2 layer, keeping spatial detail at 1/8. Children {@code S1_0},
  * {@code S1_1}, … (stage, layer).
  */
-public final class DetailBranch extends RtsegBlock {
+public final class DetailBranch extends RtsegBlock implements ChannelTraceable {
 
     private final List<ConvBnAct> layers = new ArrayList<>();
 
@@ -54,6 +56,15 @@ public final class DetailBranch extends RtsegBlock {
             x = apply(layer, ps, x, training);
         }
         return new NDList(x);
+    }
+
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        ChannelGraph.Space x = input;
+        for (ConvBnAct layer : layers) {
+            x = layer.trace(x, graph);
+        }
+        return x;
     }
 
     @Override

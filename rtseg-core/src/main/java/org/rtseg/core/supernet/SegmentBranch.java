@@ -12,6 +12,7 @@ import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.SegmentBranchConfig;
 import org.rtseg.core.config.StageConfig;
+import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -75,6 +76,30 @@ public final class SegmentBranch extends RtsegBlock {
         }
         features.add(apply(ce, ps, x, training));
         return features;
+    }
+
+    /** The spaces of the stem, stage and context features. */
+    public List<ChannelGraph.Space> traceFeatures(ChannelGraph.Space input, ChannelGraph graph) {
+        List<ChannelGraph.Space> spaces = new ArrayList<>();
+        ChannelGraph.Space x = stem.trace(input, graph);
+        spaces.add(x);
+        for (int i = 0; i < stages.size(); i++) {
+            x = stages.get(i).trace(x, graph);
+            graph.label("segment.stage" + (i + 1), x);
+            spaces.add(x);
+        }
+        spaces.add(ce.trace(x, graph));
+        return spaces;
+    }
+
+    /** The stages, in order. */
+    public List<SegmentStage> stages() {
+        return Collections.unmodifiableList(stages);
+    }
+
+    /** The context embedding. */
+    public ContextEmbedding contextEmbedding() {
+        return ce;
     }
 
     @Override

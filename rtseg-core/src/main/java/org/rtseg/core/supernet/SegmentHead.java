@@ -9,6 +9,8 @@ import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.Resize;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -18,7 +20,7 @@ import org.rtseg.core.nn.Widths;
  * classifier} 1×1 with bias → bilinear upsampling to the input resolution (factor f, or f/2 after
  * the aux head's first doubling).
  */
-public final class SegmentHead extends RtsegBlock {
+public final class SegmentHead extends RtsegBlock implements ChannelTraceable {
 
     private final ConvBnAct conv;
     private final Dropout dropout;
@@ -63,6 +65,18 @@ public final class SegmentHead extends RtsegBlock {
             x = apply(upconv, ps, apply(upsample, ps, x, training), training);
         }
         return new NDList(apply(toInput, ps, apply(classifier, ps, x, training), training));
+    }
+
+    /** The classes are never pruned. */
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        ChannelGraph.Space x = conv.trace(input, graph);
+        if (upconv != null) {
+            x = upconv.trace(x, graph);
+        }
+        ChannelGraph.Space classes = classifier.trace(x, graph);
+        graph.fix(classes);
+        return classes;
     }
 
     @Override

@@ -14,6 +14,8 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.BlockConfig;
 import org.rtseg.core.config.MixedBlockConfig;
 import org.rtseg.core.config.StageConfig;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -21,7 +23,7 @@ import org.rtseg.core.nn.Widths;
  * A segment-branch stage (paper Fig. 1): a stride-2 downsample block ({@code down}), then mixed
  * blocks ({@code mixed0}, {@code mixed1}, …).
  */
-public final class SegmentStage extends RtsegBlock {
+public final class SegmentStage extends RtsegBlock implements ChannelTraceable {
 
     private final RtsegBlock down;
     private final List<MixedBlock> mixed = new ArrayList<>();
@@ -70,6 +72,15 @@ public final class SegmentStage extends RtsegBlock {
             x = apply(block, ps, x, training);
         }
         return new NDList(x);
+    }
+
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        ChannelGraph.Space x = ChannelTraceable.trace(down, input, outChannels, graph);
+        for (MixedBlock block : mixed) {
+            x = block.trace(x, graph);
+        }
+        return x;
     }
 
     @Override

@@ -9,6 +9,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -17,7 +19,7 @@ import org.rtseg.core.nn.Widths;
  * conv} 3×3/2 → two ways: {@code left0} 1×1 to C/2 → {@code left1} 3×3/2, and a 3×3/2 max pool;
  * concatenated (left first) → {@code fuse} 3×3.
  */
-public final class StemBlock extends RtsegBlock {
+public final class StemBlock extends RtsegBlock implements ChannelTraceable {
 
     private final ConvBnAct conv;
     private final ConvBnAct left0;
@@ -51,6 +53,14 @@ public final class StemBlock extends RtsegBlock {
         NDArray left = apply(left1, ps, apply(left0, ps, x, training), training);
         NDArray right = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
         return new NDList(apply(fuse, ps, NDArrays.concat(new NDList(left, right), 1), training));
+    }
+
+    /** The max-pooled way keeps {@code conv}'s space; the concat puts the left way first. */
+    @Override
+    public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
+        ChannelGraph.Space x = conv.trace(input, graph);
+        ChannelGraph.Space left = left1.trace(left0.trace(x, graph), graph);
+        return fuse.trace(graph.concat(left, x), graph);
     }
 
     @Override

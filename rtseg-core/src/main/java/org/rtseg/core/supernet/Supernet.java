@@ -14,6 +14,7 @@ import java.util.List;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -95,6 +96,22 @@ public final class Supernet extends RtsegBlock {
     /** The aux heads (empty when disabled): stem, then each stage. */
     public List<SegmentHead> auxHeads() {
         return Collections.unmodifiableList(auxHeads);
+    }
+
+    /**
+     * The channel graph of the whole network, aux heads included: which channels width search may
+     * prune and which are tied (the image and the classes are fixed).
+     */
+    public ChannelGraph channelGraph() {
+        ChannelGraph graph = new ChannelGraph();
+        ChannelGraph.Space image = graph.fixedInput(3);
+        ChannelGraph.Space d = detail.trace(image, graph);
+        List<ChannelGraph.Space> features = segment.traceFeatures(image, graph);
+        head.trace(bga.trace(d, features.get(features.size() - 1), graph), graph);
+        for (int i = 0; i < auxHeads.size(); i++) {
+            auxHeads.get(i).trace(features.get(i), graph);
+        }
+        return graph;
     }
 
     /** Every mixed block, in forward order. */

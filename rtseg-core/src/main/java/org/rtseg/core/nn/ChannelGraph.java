@@ -1,0 +1,231 @@
+package org.rtseg.core.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which channels of a network can be pruned, and which must be pruned together (paper eq. 5):
+ * derived from the network's own structure by {@link ChannelTraceable#trace}, not listed by hand.
+ *
+ * <p>Every feature map has a channel {@link Space}. A convolution creates a new space; a depthwise
+ * convolution keeps its input's; a grouped expansion repeats it; a concat joins spaces; a residual
+ * add or an elementwise product ties two spaces into one group. A group is pruned by one mask.
+ * Spaces that must keep every channel (the image, the classes, tokens of attention) are fixed.
+ */
+public final class ChannelGraph {
+
+    /** A channel space: a base space (one group after ties), a concat, or a repeat of a space. */
+    public abstract static sealed class Space permits Base, Concat, Repeat {
+        /** Number of channels. */
+        public abstract int size();
+    }
+
+    /** A space created by a convolution or an input: the unit of pruning decisions. */
+    public static final class Base extends Space {
+        private final int size;
+        private Base parent = this;
+        private boolean fixed;
+
+        private Base(int size, boolean fixed) {
+            this.size = size;
+            this.fixed = fixed;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        /** The representative of this space's group. */
+        public Base root() {
+            Base r = this;
+            while (r.parent != r) {
+                r = r.parent;
+            }
+            return r;
+        }
+
+        /** Whether the group may be pruned. */
+        public boolean prunable() {
+            return !root().fixed;
+        }
+    }
+
+    /** Channels of several spaces side by side (a channel concat). */
+    public static final class Concat extends Space {
+        private final List<Space> parts;
+
+        private Concat(List<Space> parts) {
+            this.parts = List.copyOf(parts);
+        }
+
+        public List<Space> parts() {
+            return parts;
+        }
+
+        @Override
+        public int size() {
+            return parts.stream().mapToInt(Space::size).sum();
+        }
+    }
+
+    /** Each channel of a space repeated {@code times} times in a row (a grouped expansion). */
+    public static final class Repeat extends Space {
+        private final Space source;
+        private final int times;
+
+        private Repeat(Space source, int times) {
+            this.source = source;
+            this.times = times;
+        }
+
+        public Space source() {
+            return source;
+        }
+
+        public int times() {
+            return times;
+        }
+
+        @Override
+        public int size() {
+            return source.size() * times;
+        }
+    }
+
+    private final Map<ConvBnAct, Space> inputs = new LinkedHashMap<>();
+    private final Map<ConvBnAct, Space> outputs = new LinkedHashMap<>();
+    private final Map<Object, Space> gates = new IdentityHashMap<>();
+    private final List<Base> bases = new ArrayList<>();
+    private final Map<String, Space> labels = new LinkedHashMap<>();
+
+    /** A fixed space, such as the image. */
+    public Space fixedInput(int channels) {
+        Base b = new Base(channels, true);
+        bases.add(b);
+        return b;
+    }
+
+    /**
+     * Records a convolution reading {@code input} and returns the space of its output.
+     *
+     * <p>Dense convolutions create a prunable space; depthwise ones keep the input's; a grouped
+     * expansion (one group per input channel) repeats it. Other groupings fix both sides.
+     */
+    public Space convolution(ConvBnAct conv, Space input) {
+        Space out;
+        int in = conv.inChannels();
+        if (conv.groups() == 1) {
+            out = newBase(conv.outChannels());
+        } else if (conv.groups() == in && conv.outChannels() == in) {
+            out = input;
+        } else if (conv.groups() == in) {
+            out = new Repeat(input, conv.outChannels() / in);
+        } else {
+            fix(input);
+            out = fixedInput(conv.outChannels());
+        }
+        inputs.put(conv, input);
+        outputs.put(conv, out);
+        return out;
+    }
+
+    /** Channels side by side. */
+    public Space concat(Space first, Space second) {
+        return new Concat(List.of(first, second));
+    }
+
+    /** Ties two spaces of a residual add or an elementwise product: they are pruned together. */
+    public void tie(Space a, Space b) {
+        if (a == b) {
+            return;
+        }
+        if (a.size() != b.size()) {
+            throw new IllegalStateException("cannot tie spaces of " + a.size() + " and " + b.size() + " channels");
+        }
+        if (a instanceof Base x && b instanceof Base y) {
+            Base rx = x.root();
+            Base ry = y.root();
+            if (rx != ry) {
+                ry.parent = rx;
+                rx.fixed |= ry.fixed;
+            }
+        } else {
+            // Ties between composite spaces are never needed by the built-in blocks; keeping every
+            // channel is always valid.
+            fix(a);
+            fix(b);
+        }
+    }
+
+    /** Marks a space as unprunable (with everything it is made of or tied to). */
+    public void fix(Space s) {
+        if (s instanceof Base b) {
+            b.root().fixed = true;
+        } else if (s instanceof Concat c) {
+            c.parts().forEach(this::fix);
+        } else if (s instanceof Repeat r) {
+            fix(r.source());
+        }
+    }
+
+    /**
+     * Records a point other than a convolution's output where channels of a space must be masked
+     * because an operation there turns zeros into non-zeros (a BatchNorm shift, for example).
+     */
+    public void gate(Object point, Space s) {
+        gates.put(point, s);
+    }
+
+    /** Names a space, e.g. a stage's width, for those who rebuild the network. */
+    public void label(String name, Space space) {
+        labels.put(name, space);
+    }
+
+    /** A named space ({@link #label}), or null. */
+    public Space labeled(String name) {
+        return labels.get(name);
+    }
+
+    /** A block that does not trace itself: its input and output keep every channel. */
+    public Space opaque(Space input, int outChannels) {
+        fix(input);
+        return fixedInput(outChannels);
+    }
+
+    private Base newBase(int size) {
+        Base b = new Base(size, false);
+        bases.add(b);
+        return b;
+    }
+
+    /** Every convolution with the space it reads, in trace order. */
+    public Map<ConvBnAct, Space> convolutionInputs() {
+        return Collections.unmodifiableMap(inputs);
+    }
+
+    /** Every convolution with the space it writes, in trace order. */
+    public Map<ConvBnAct, Space> convolutionOutputs() {
+        return Collections.unmodifiableMap(outputs);
+    }
+
+    /** Extra mask points ({@link #gate}). */
+    public Map<Object, Space> gates() {
+        return Collections.unmodifiableMap(gates);
+    }
+
+    /** The prunable groups: one representative per group, in trace order. */
+    public List<Base> prunableGroups() {
+        List<Base> groups = new ArrayList<>();
+        for (Base b : bases) {
+            if (b.root() == b && !b.fixed) {
+                groups.add(b);
+            }
+        }
+        return groups;
+    }
+}

@@ -1,0 +1,108 @@
+package org.rtseg.search;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.util.PairList;
+import java.util.SplittableRandom;
+import org.rtseg.core.blocks.MixedBlock;
+
+/**
+ * Block search for one mixed block (paper eq. 7): architecture logits α over its candidate paths;
+ * each step draws Gumbel noise g, runs only the path k = argmax(α + g), and scales its output by
+ * the straight-through sample h_k = y_k + stopgrad(1 − y_k) with y = softmax((α + g)/τ), which is
+ * 1 in value while its gradient reaches α. Logits start equal (uniform choice).
+ */
+public final class GumbelChoice extends AbstractBlock implements MixedBlock.PathGate {
+
+    private final MixedBlock block;
+    private final Parameter logits;
+    private float[] noise;
+    private float temperature = 1f;
+
+    /** The choice of a mixed block's path. */
+    public GumbelChoice(MixedBlock block) {
+        this.block = block;
+        logits = addParameter(Parameter.builder()
+                .setName("alpha")
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(block.candidates().size()))
+                .optInitializer(new ConstantInitializer(0f))
+                .build());
+    }
+
+    public MixedBlock block() {
+        return block;
+    }
+
+    /** The logits α. */
+    public Parameter logits() {
+        return logits;
+    }
+
+    /**
+     * Draws the Gumbel noise of one step and chooses the path it selects.
+     *
+     * @param random the step's random source
+     * @param tau the temperature τ of this step
+     */
+    public void sample(SplittableRandom random, float tau) {
+        float[] alpha = logits.getArray().toFloatArray();
+        noise = new float[alpha.length];
+        int best = 0;
+        for (int i = 0; i < alpha.length; i++) {
+            double u = Math.max(random.nextDouble(), 1e-20);
+            noise[i] = (float) -Math.log(-Math.log(u));
+            if (alpha[i] + noise[i] > alpha[best] + noise[best]) {
+                best = i;
+            }
+        }
+        temperature = tau;
+        block.choose(best);
+    }
+
+    /** Chooses the most likely path (argmax α) and stops sampling: the searched architecture. */
+    public int decide() {
+        float[] alpha = logits.getArray().toFloatArray();
+        int best = 0;
+        for (int i = 1; i < alpha.length; i++) {
+            if (alpha[i] > alpha[best]) {
+                best = i;
+            }
+        }
+        noise = null;
+        block.choose(best);
+        return best;
+    }
+
+    /** The path probabilities softmax(α), differentiable: what cost models weigh paths by. */
+    public NDArray probabilities(ParameterStore ps, Device device, boolean training) {
+        return ps.getValue(logits, device, training).softmax(0);
+    }
+
+    @Override
+    public NDArray weight(ParameterStore ps, int choice, boolean training) {
+        if (noise == null || !training) {
+            return null;
+        }
+        NDArray alpha = ps.getValue(logits, logits.getArray().getDevice(), training);
+        NDArray y = alpha.add(alpha.getManager().create(noise)).div(temperature).softmax(0).get(choice);
+        return y.add(y.neg().add(1f).stopGradient());
+    }
+
+    /** The path probabilities softmax(α); the input is not used. */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(probabilities(ps, logits.getArray().getDevice(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(block.candidates().size())};
+    }
+}

@@ -1,0 +1,210 @@
+package org.rtseg.search;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.ChannelGraph.Base;
+import org.rtseg.core.nn.ChannelGraph.Concat;
+import org.rtseg.core.nn.ChannelGraph.Repeat;
+import org.rtseg.core.nn.ChannelGraph.Space;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.supernet.ContextEmbedding;
+import org.rtseg.core.supernet.Supernet;
+
+/**
+ * The searchable network (paper Fig. 1 with §Width search and §Block search): a {@link Supernet}
+ * plus its architecture parameters — one {@link ChannelMask} per prunable channel group of its
+ * {@link ChannelGraph} and one {@link GumbelChoice} per mixed block with several paths.
+ *
+ * <p>Children: {@code supernet}, {@code mask0…}, {@code choice0…}. While attached, every
+ * convolution writing a prunable space is followed by its group's mask, and every mixed block's
+ * chosen path is scaled by its straight-through Gumbel sample; the forward pass is the supernet's.
+ */
+public final class SearchSpace extends AbstractBlock {
+
+    private final Supernet supernet;
+    private final ChannelGraph graph;
+    private final Map<Base, ChannelMask> masks = new IdentityHashMap<>();
+    private final List<ChannelMask> maskList = new ArrayList<>();
+    private final List<GumbelChoice> choices = new ArrayList<>();
+    private final long seed;
+
+    /**
+     * @param supernet the network to search
+     * @param seed seed of the Gumbel noise: step t draws from (seed, t), so a resumed search draws
+     *     what an uninterrupted one would
+     */
+    public SearchSpace(Supernet supernet, long seed) {
+        this.supernet = supernet;
+        this.seed = seed;
+        this.graph = supernet.channelGraph();
+        children.add("supernet", supernet);
+        for (Base group : graph.prunableGroups()) {
+            ChannelMask mask = new ChannelMask(group.size());
+            masks.put(group, mask);
+            maskList.add(mask);
+            children.add("mask" + (maskList.size() - 1), mask);
+        }
+        for (MixedBlock block : supernet.mixedBlocks()) {
+            if (block.candidates().size() > 1) {
+                GumbelChoice choice = new GumbelChoice(block);
+                choices.add(choice);
+                children.add("choice" + (choices.size() - 1), choice);
+            }
+        }
+        attach();
+    }
+
+    public Supernet supernet() {
+        return supernet;
+    }
+
+    public ChannelGraph graph() {
+        return graph;
+    }
+
+    /** The masks, one per prunable group, in trace order. */
+    public List<ChannelMask> masks() {
+        return Collections.unmodifiableList(maskList);
+    }
+
+    /** The path choices, one per mixed block with several candidates. */
+    public List<GumbelChoice> choices() {
+        return Collections.unmodifiableList(choices);
+    }
+
+    /** The architecture parameters: mask weights c and path logits α. */
+    public List<Parameter> architectureParameters() {
+        List<Parameter> params = new ArrayList<>();
+        maskList.forEach(m -> params.add(m.weight()));
+        choices.forEach(c -> params.add(c.logits()));
+        return params;
+    }
+
+    /** Puts the masks and path gates into the supernet. */
+    public void attach() {
+        graph.convolutionOutputs().forEach((conv, space) -> conv.setGate(prunable(space) ? (ps, x, t) -> gate(ps, x, space, t) : null));
+        graph.gates().forEach((point, space) -> ((ContextEmbedding) point).setPooledGate(
+                prunable(space) ? (ps, x, t) -> gate(ps, x, space, t) : null));
+        choices.forEach(c -> c.block().setPathGate(c));
+    }
+
+    /** Removes every gate: the supernet runs as if never searched. */
+    public void detach() {
+        graph.convolutionOutputs().keySet().forEach(conv -> conv.setGate(null));
+        graph.gates().keySet().forEach(point -> ((ContextEmbedding) point).setPooledGate(null));
+        choices.forEach(c -> c.block().setPathGate(null));
+    }
+
+    /** Samples every mixed block's path for step {@code step} at temperature {@code tau} (eq. 7). */
+    public void sample(long step, float tau) {
+        SplittableRandom random = new SplittableRandom(seed ^ (step * 0x9E3779B97F4A7C15L));
+        choices.forEach(c -> c.sample(random, tau));
+    }
+
+    /** Fixes every mixed block to its most likely path (argmax α). */
+    public void decide() {
+        choices.forEach(GumbelChoice::decide);
+    }
+
+    /** The binarised mask of a space, differentiable through the straight-through estimator. */
+    public NDArray mask(ParameterStore ps, Space space, Device device, boolean training) {
+        if (space instanceof Base b) {
+            ChannelMask m = masks.get(b.root());
+            return m == null ? null : m.binary(ps, device, training);
+        }
+        if (space instanceof Repeat r) {
+            NDArray source = mask(ps, r.source(), device, training);
+            return source == null ? null : source.repeat(0, r.times());
+        }
+        NDList parts = new NDList();
+        for (Space part : ((Concat) space).parts()) {
+            NDArray p = mask(ps, part, device, training);
+            parts.add(p != null ? p : ps.getManager().ones(new Shape(part.size()), DataType.FLOAT32, device));
+        }
+        return NDArrays.concat(parts, 0);
+    }
+
+    /** The soft channel count Σb of a space (eq. 8), a scalar with the estimator's gradient. */
+    public NDArray channels(ParameterStore ps, Space space, Device device, boolean training) {
+        NDArray m = mask(ps, space, device, training);
+        return m == null ? ps.getManager().create((float) space.size()).toDevice(device, false) : m.sum();
+    }
+
+    /** The channels kept by the binarised masks, as indices into the space. */
+    public int[] kept(Space space) {
+        if (space instanceof Base b) {
+            ChannelMask m = masks.get(b.root());
+            if (m == null) {
+                return IntStream.range(0, b.size()).toArray();
+            }
+            float[] c = m.weight().getArray().toFloatArray();
+            return IntStream.range(0, c.length).filter(i -> c[i] > ChannelMask.THRESHOLD).toArray();
+        }
+        if (space instanceof Repeat r) {
+            return IntStream.of(kept(r.source())).flatMap(i -> IntStream.range(i * r.times(), (i + 1) * r.times())).toArray();
+        }
+        List<Integer> all = new ArrayList<>();
+        int offset = 0;
+        for (Space part : ((Concat) space).parts()) {
+            for (int i : kept(part)) {
+                all.add(offset + i);
+            }
+            offset += part.size();
+        }
+        return all.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private boolean prunable(Space space) {
+        if (space instanceof Base b) {
+            return masks.containsKey(b.root());
+        }
+        if (space instanceof Repeat r) {
+            return prunable(r.source());
+        }
+        return ((Concat) space).parts().stream().anyMatch(this::prunable);
+    }
+
+    private NDArray gate(ParameterStore ps, NDArray x, Space space, boolean training) {
+        NDArray m = mask(ps, space, x.getDevice(), training);
+        return x.mul(m.reshape(1, space.size(), 1, 1));
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return supernet.forward(ps, inputs, training, params);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return supernet.getOutputShapes(inputShapes);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        supernet.initialize(manager, dataType, inputShapes);
+        for (Block child : children.values()) {
+            if (child != supernet) {
+                child.initialize(manager, dataType, new Shape(1));
+            }
+        }
+    }
+}
