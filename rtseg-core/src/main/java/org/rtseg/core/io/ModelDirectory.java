@@ -83,7 +83,20 @@ public final class ModelDirectory {
             model.close();
             throw new IOException(dir + ": cannot read the parameters " + MODEL_NAME + "-0000.params: " + e.getMessage(), e);
         }
+        trainable(model.getBlock());
         return model;
+    }
+
+    /**
+     * Marks the arrays of trainable parameters as requiring gradients again: DJL's parameter loading
+     * replaces the arrays without that flag, and a loaded model is often trained further.
+     */
+    public static void trainable(ai.djl.nn.Block block) {
+        for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                p.getValue().getArray().setRequiresGradient(true);
+            }
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

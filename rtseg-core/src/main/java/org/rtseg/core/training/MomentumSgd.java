@@ -65,6 +65,16 @@ public final class MomentumSgd extends Optimizer {
         }
     }
 
+    /**
+     * Replaces the momentum buffers, e.g. from a checkpoint; the arrays are taken over.
+     *
+     * @param saved buffers by parameter id
+     */
+    public void restore(Map<String, NDArray> saved) {
+        buffers.clear();
+        buffers.putAll(saved);
+    }
+
     /** The momentum buffers by parameter id (live arrays; copy before the next step). */
     public Map<String, NDArray> buffers() {
         return buffers;

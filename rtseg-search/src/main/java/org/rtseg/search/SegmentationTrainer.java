@@ -1,0 +1,438 @@
+package org.rtseg.search;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.util.ProgressBar;
+import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.io.AtomicFiles;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.core.io.Npy;
+import org.rtseg.core.supernet.Supernet;
+import org.rtseg.core.training.MomentumSgd;
+import org.rtseg.core.training.PixelCrossEntropy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a network in one of the paper's three phases, with checkpoints that resume exactly.
+ *
+ * <ul>
+ *   <li>{@link Phase#PRETRAIN}: the supernet, one uniformly sampled path per mixed block each step;
+ *       loss CE + γ·aux.
+ *   <li>{@link Phase#SEARCH}: a {@link SearchSpace}; Gumbel-sampled paths at an annealed temperature
+ *       and channel masks; loss eq. 12, CE + γ·aux + λ·KD(teacher) + β·|cost − target|².
+ *   <li>{@link Phase#FINETUNE}: an extracted subnet; loss CE + γ·aux + λ·KD(teacher).
+ * </ul>
+ *
+ * <p>Weights and architecture parameters have their own PyTorch-form SGD ({@link MomentumSgd}).
+ * Parameters of paths not taken in a step are not updated, so momentum and weight decay do not move
+ * them (PyTorch skips parameters without gradient). A step's randomness — data order, path
+ * sampling, dropout — derives from (seed, step), and checkpoints hold weights, architecture,
+ * BatchNorm statistics, momentum buffers and the step: a resumed run continues exactly as an
+ * uninterrupted one. A non-finite loss stops the run and keeps the last good checkpoint.
+ */
+public final class SegmentationTrainer {
+
+    /** The phase of the method. */
+    public enum Phase { PRETRAIN, SEARCH, FINETUNE }
+
+    /** One row of the metrics. */
+    public record Step(long iteration, double loss, double ce, double aux, double kd, double reg, double cost,
+            double lr, double tau, double seconds) {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
+    private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,lr,tau,seconds";
+
+    private final Phase phase;
+    private final Block network;
+    private final Supernet supernet;
+    private final SearchSpace space;
+    private final Supernet teacher;
+    private final CostModel costModel;
+    private final Double target;
+    private final TrainingConfig config;
+    private final BatchSource batches;
+    private final Path workDir;
+    private final NDManager manager;
+    private final Map<String, Parameter> weights = new LinkedHashMap<>();
+    private final Map<String, Parameter> architecture = new LinkedHashMap<>();
+    private final Map<Parameter, Set<MixedBlock.Candidate>> pathOf = new IdentityHashMap<>();
+    private final MomentumSgd weightOptimizer;
+    private final MomentumSgd archOptimizer;
+    private final OhemCrossEntropy ohem;
+    private double currentLr;
+
+    private SegmentationTrainer(Builder b) {
+        phase = b.phase;
+        network = b.space != null ? b.space : b.supernet;
+        supernet = b.supernet;
+        space = b.space;
+        teacher = b.teacher;
+        costModel = b.costModel;
+        target = b.target;
+        config = b.config;
+        batches = b.batches;
+        workDir = b.workDir;
+        manager = b.manager;
+        ohem = config.ohem() ? new OhemCrossEntropy(config.ohemThreshold()) : null;
+        Set<Parameter> arch = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (space != null) {
+            arch.addAll(space.architectureParameters());
+        }
+        for (Pair<String, Parameter> p : network.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                (arch.contains(p.getValue()) ? architecture : weights).put(p.getKey(), p.getValue());
+            }
+        }
+        for (MixedBlock block : supernet.mixedBlocks()) {
+            for (MixedBlock.Candidate c : block.candidates()) {
+                for (Pair<String, Parameter> p : c.block().getParameters()) {
+                    pathOf.computeIfAbsent(p.getValue(), k -> Collections.newSetFromMap(new IdentityHashMap<>())).add(c);
+                }
+            }
+        }
+        weightOptimizer = MomentumSgd.builder().learningRate((id, n) -> (float) currentLr)
+                .momentum((float) config.momentum()).weightDecay((float) config.weightDecay()).build();
+        archOptimizer = MomentumSgd.builder().learningRate((id, n) -> (float) config.archLearningRate())
+                .momentum((float) config.archMomentum()).build();
+        if (phase == Phase.SEARCH && (space == null || (target != null && costModel == null))) {
+            throw new IllegalArgumentException("a search needs a SearchSpace, and a cost model when it has a target");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Trains from the start, or from the last checkpoint when {@code resume} is set and there is one.
+     *
+     * @param resume continue from {@code workDir/checkpoints/latest}
+     * @param stopAfter stop after this iteration (exclusive), e.g. to split a run; {@code
+     *     config.iterations()} for the whole run
+     * @return the rows of the steps this call ran
+     */
+    public List<Step> run(boolean resume, long stopAfter) throws IOException {
+        long start = resume ? restore() : 0;
+        Path metrics = workDir.resolve("metrics.csv");
+        truncateMetrics(metrics, start);
+        List<Step> rows = new ArrayList<>();
+        long end = Math.min(stopAfter, config.iterations());
+        ProgressBar bar = new ProgressBar(phase.name().toLowerCase(Locale.ROOT), config.iterations());
+        bar.update(start);
+        for (long i = start; i < end; i++) {
+            Step row = step(i);
+            rows.add(row);
+            Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            bar.increment(1);
+            if ((i + 1) % config.logEvery() == 0 || i + 1 == end) {
+                LOG.info(String.format(Locale.ROOT, "%s %d/%d loss %.4f (ce %.4f aux %.4f kd %.5f reg %.4f) cost %.3f%s lr %.5f tau %.3f",
+                        phase, i + 1, config.iterations(), row.loss(), row.ce(), row.aux(), row.kd(), row.reg(), row.cost(),
+                        target == null ? "" : " target " + target, row.lr(), row.tau()));
+            }
+            if ((i + 1) % config.checkpointEvery() == 0 || i + 1 == end) {
+                checkpoint(i + 1);
+            }
+        }
+        bar.end();
+        return rows;
+    }
+
+    private Step step(long iteration) {
+        long t0 = System.nanoTime();
+        Engine engine = manager.getEngine();
+        engine.setRandomSeed((int) (config.seed() * 1_000_003 + iteration));
+        currentLr = config.learningRateAt(iteration);
+        float tau = config.temperatureAt(iteration);
+        if (phase == Phase.PRETRAIN) {
+            samplePaths(iteration);
+        } else if (phase == Phase.SEARCH) {
+            space.sample(iteration + config.seed() * 1_000_003L, tau);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDList batch = batches.batch(scope, iteration);
+            NDArray x = batch.get(0);
+            NDArray y = batch.get(1);
+            ParameterStore ps = new ParameterStore(scope, false);
+            NDList taught = teacher == null || config.lambda() == 0 ? null : teacher.logits(ps, x, false, true);
+            double[] terms = new double[6];
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                NDList out = network.forward(ps, new NDList(x), true);
+                NDArray ce = crossEntropy(out.get(0), y);
+                NDArray aux = ce.zerosLike();
+                for (int k = 1; k < out.size(); k++) {
+                    aux = aux.add(crossEntropy(out.get(k), y));
+                }
+                NDArray kd = ce.zerosLike();
+                if (taught != null) {
+                    for (int k = 0; k < out.size(); k++) {
+                        kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k)));
+                    }
+                }
+                NDArray loss = ce.add(aux.mul((float) config.gamma())).add(kd.mul((float) config.lambda()));
+                NDArray reg = ce.zerosLike();
+                NDArray cost = null;
+                if (phase == Phase.SEARCH && costModel != null) {
+                    cost = costModel.cost(space, ps);
+                    if (target != null) {
+                        reg = cost.sub(target.floatValue()).square();
+                        loss = loss.add(reg.mul((float) config.beta()));
+                    }
+                }
+                terms = new double[] {loss.getFloat(), ce.getFloat(), aux.getFloat(), kd.getFloat(), reg.getFloat(),
+                    cost == null ? Double.NaN : cost.getFloat()};
+                if (!Double.isFinite(terms[0])) {
+                    throw new IllegalStateException(String.format(Locale.ROOT,
+                            "the loss became %s at iteration %d (ce %s, aux %s, kd %s, reg %s); the last good checkpoint is in %s; "
+                                    + "lower the learning rate (%.5f now) and resume", terms[0], iteration, terms[1], terms[2],
+                            terms[3], terms[4], workDir.resolve("checkpoints/latest"), currentLr));
+                }
+                gc.backward(loss);
+            }
+            update();
+            return new Step(iteration, terms[0], terms[1], terms[2], terms[3], terms[4], terms[5], currentLr, tau,
+                    (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private NDArray crossEntropy(NDArray logits, NDArray labels) {
+        return ohem != null ? ohem.of(logits, labels) : PixelCrossEntropy.of(logits, labels);
+    }
+
+    /** Pretraining samples every path uniformly so that each is trained (single-path one-shot). */
+    private void samplePaths(long iteration) {
+        SplittableRandom random = new SplittableRandom(config.seed() * 1_000_003L + iteration);
+        for (MixedBlock block : supernet.mixedBlocks()) {
+            block.choose(random.nextInt(block.candidates().size()));
+        }
+    }
+
+    private void update() {
+        weights.forEach((name, p) -> {
+            if (onChosenPath(p)) {
+                weightOptimizer.update(name, p.getArray(), p.getArray().getGradient());
+            } else {
+                clearGradient(p);
+            }
+        });
+        architecture.forEach((name, p) -> archOptimizer.update(name, p.getArray(), p.getArray().getGradient()));
+    }
+
+    private boolean onChosenPath(Parameter p) {
+        Set<MixedBlock.Candidate> paths = pathOf.get(p);
+        return paths == null || paths.stream().anyMatch(c -> supernetChose(c));
+    }
+
+    private boolean supernetChose(MixedBlock.Candidate c) {
+        for (MixedBlock block : supernet.mixedBlocks()) {
+            if (block.chosen() == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void clearGradient(Parameter p) {
+        try (NDArray g = p.getArray().getGradient()) {
+            g.subi(g);
+        }
+    }
+
+    // ---- checkpoints ----
+
+    private Path checkpointDir() {
+        return workDir.resolve("checkpoints").resolve("latest");
+    }
+
+    /** Writes weights, architecture, momentum buffers and the step; replaces the previous one whole. */
+    private void checkpoint(long iteration) throws IOException {
+        Path dir = checkpointDir();
+        Files.createDirectories(dir.getParent());
+        Path tmp = Files.createTempDirectory(dir.getParent(), ".latest.");
+        AtomicFiles.write(tmp.resolve("network.params"), out -> network.saveParameters(new DataOutputStream(out)));
+        NDList buffers = new NDList();
+        weightOptimizer.buffers().forEach((k, v) -> buffers.add(named(v, "w:" + k)));
+        archOptimizer.buffers().forEach((k, v) -> buffers.add(named(v, "a:" + k)));
+        AtomicFiles.write(tmp.resolve("momentum.npz"), out -> buffers.encode(out, NDList.Encoding.NPZ));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode state = json.createObjectNode();
+        state.put("phase", phase.name());
+        state.put("iteration", iteration);
+        state.set("training", json.readTree(config.toJson()));
+        AtomicFiles.writeString(tmp.resolve("state.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        Path old = dir.resolveSibling(".previous");
+        deleteTree(old);
+        if (Files.exists(dir)) {
+            Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    private static NDArray named(NDArray a, String name) {
+        NDArray copy = a.duplicate();
+        copy.setName(name);
+        return copy;
+    }
+
+    /** Loads the last checkpoint; returns the step to continue from (0 when there is none). */
+    private long restore() throws IOException {
+        Path dir = checkpointDir();
+        if (!Files.exists(dir.resolve("state.json"))) {
+            LOG.info("no checkpoint in {}: starting from the beginning", dir);
+            return 0;
+        }
+        ObjectNode state = (ObjectNode) new ObjectMapper().readTree(dir.resolve("state.json").toFile());
+        if (!phase.name().equals(state.get("phase").asText())) {
+            throw new IOException(dir + " holds a " + state.get("phase").asText() + " checkpoint, not " + phase
+                    + "; use another work dir");
+        }
+        try (InputStream in = Files.newInputStream(dir.resolve("network.params"))) {
+            network.loadParameters(manager, new DataInputStream(new java.io.BufferedInputStream(in)));
+        } catch (MalformedModelException e) {
+            throw new IOException(dir.resolve("network.params") + " does not fit this network: " + e.getMessage(), e);
+        }
+        ModelDirectory.trainable(network);
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        Map<String, NDArray> a = new LinkedHashMap<>();
+        for (NDArray buf : Npy.read(manager, dir.resolve("momentum.npz"))) {
+            String name = buf.getName();
+            (name.startsWith("w:") ? w : a).put(name.substring(2), buf);
+        }
+        weightOptimizer.restore(w);
+        archOptimizer.restore(a);
+        long iteration = state.get("iteration").asLong();
+        LOG.info("resuming {} from iteration {} ({})", phase, iteration, dir);
+        return iteration;
+    }
+
+    private static void truncateMetrics(Path metrics, long keepBelow) throws IOException {
+        List<String> kept = new ArrayList<>();
+        kept.add(HEADER);
+        if (Files.exists(metrics) && keepBelow > 0) {
+            for (String line : Files.readAllLines(metrics)) {
+                if (!line.equals(HEADER) && Long.parseLong(line.substring(0, line.indexOf(','))) < keepBelow) {
+                    kept.add(line);
+                }
+            }
+        }
+        AtomicFiles.writeString(metrics, String.join("\n", kept) + "\n");
+    }
+
+    private static String csv(Step s) {
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f", s.iteration(), s.loss(), s.ce(),
+                s.aux(), s.kd(), s.reg(), s.cost(), s.lr(), s.tau(), s.seconds());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Builder; phase, supernet, config, batches, work dir and manager are required. */
+    public static final class Builder {
+        private Phase phase;
+        private Supernet supernet;
+        private SearchSpace space;
+        private Supernet teacher;
+        private CostModel costModel;
+        private Double target;
+        private TrainingConfig config;
+        private BatchSource batches;
+        private Path workDir;
+        private NDManager manager;
+
+        public Builder phase(Phase phase) {
+            this.phase = phase;
+            return this;
+        }
+
+        /** The network trained (pretrain, fine-tune) or searched (the space's supernet). */
+        public Builder supernet(Supernet supernet) {
+            this.supernet = supernet;
+            return this;
+        }
+
+        /** The search space (search phase). */
+        public Builder searchSpace(SearchSpace space) {
+            this.space = space;
+            this.supernet = space.supernet();
+            return this;
+        }
+
+        /** The pretrained supernet distilled from (eval mode), or null for none. */
+        public Builder teacher(Supernet teacher) {
+            this.teacher = teacher;
+            return this;
+        }
+
+        /** The cost regulariser and its target, in the model's unit. */
+        public Builder cost(CostModel model, Double target) {
+            this.costModel = model;
+            this.target = target;
+            return this;
+        }
+
+        public Builder config(TrainingConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        public Builder batches(BatchSource batches) {
+            this.batches = batches;
+            return this;
+        }
+
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        /** The manager of the model's parameters (steps open sub-managers of it). */
+        public Builder manager(NDManager manager) {
+            this.manager = manager;
+            return this;
+        }
+
+        public SegmentationTrainer build() throws IOException {
+            if (phase == null || supernet == null || config == null || batches == null || workDir == null || manager == null) {
+                throw new IllegalArgumentException("phase, network, config, batches, workDir and manager are required");
+            }
+            Files.createDirectories(workDir);
+            return new SegmentationTrainer(this);
+        }
+    }
+}
