@@ -16,6 +16,10 @@ import picocli.CommandLine.Command;
             ImportPyTorchCommand.class,
             InferCommand.class,
             BenchmarkCommand.class,
+            PretrainCommand.class,
+            SearchCommand.class,
+            ExtractCommand.class,
+            FinetuneCommand.class,
         })
 public final class RtsegCommand implements Runnable {
 

@@ -1,0 +1,67 @@
+package org.rtseg.examples;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.rtseg.core.Engines;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.data.SegmentationDataset;
+import org.rtseg.search.BatchSource;
+import org.rtseg.search.DatasetBatches;
+import picocli.CommandLine.Option;
+
+/**
+ * What the training phases share: a run config with overrides, a work dir that receives the
+ * resolved config, checkpoints and metrics, resumption, threads and device.
+ */
+abstract class PhaseCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "run config JSON (network, data, training, costInput)")
+    Path configFile;
+
+    @Option(names = "--set", description = "override a config field: key=value with a dotted key, e.g. training.iterations=100")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--work", required = true, description = "work directory (resolved config, checkpoints, metrics, results)")
+    Path work;
+
+    @Option(names = "--resume", description = "continue from the last checkpoint in the work directory")
+    boolean resume;
+
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
+    String device;
+
+    /** The run config, resolved and written to {@code work/run.json}. */
+    RunConfig runConfig() throws IOException {
+        Threads.configure(threads);
+        RunConfig run = RunConfig.load(configFile, overrides);
+        run.save(work.resolve("run.json"));
+        return run;
+    }
+
+    Device device() {
+        return Engines.device(device);
+    }
+
+    /** The training batches of a run. */
+    static BatchSource batches(RunConfig run) throws IOException {
+        SegmentationDataset ds = run.data().training(run.training().batchSize());
+        return new DatasetBatches(ds, run.training().batchSize(), run.training().seed(), ds::setEpoch);
+    }
+
+    /** Loads a model directory, naming the option on failure. */
+    Model model(Path dir, String option) throws IOException {
+        try {
+            return ModelDirectory.load(dir, device());
+        } catch (IOException e) {
+            throw new IOException(option + " " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.rtseg.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.io.ModelDirectory;
+
+/** pretrain → search → extract → finetune on synthetic scenes, from the command line. */
+class PhaseCommandsTest {
+
+    static final String RUN = """
+            {"network": {"name": "tiny", "numClasses": 8,
+               "detail": {"stages": [[8], [8], [16]]},
+               "segment": {"stemChannels": 8, "stages": [
+                 {"channels": 8, "downsample": {"type": "ge", "params": {"expansion": 2}},
+                  "blocks": [{"candidates": [{"type": "lir", "params": {"expansion": 2}}, {"type": "skip"}]}]},
+                 {"channels": 16, "downsample": {"type": "lir", "params": {"expansion": 2}}, "blocks": []},
+                 {"channels": 16, "downsample": {"type": "ge", "params": {"expansion": 2}},
+                  "blocks": [{"candidates": [{"type": "mhsa", "params": {"heads": 2, "patch": 1}}, {"type": "lir", "params": {"expansion": 2}}]}]}]},
+               "head": {"channels": 16, "dropout": 0.1},
+               "aux": {"enabled": true, "channels": 8, "dropout": 0.1}},
+             "data": {"dataset": "synthetic", "classes": 8, "samples": 8, "sceneHeight": 64, "sceneWidth": 64,
+                      "cropHeight": 64, "cropWidth": 64, "scaleMin": 0.75, "scaleMax": 1.25, "flip": true, "jitter": 0.1, "seed": 1},
+             "training": {"iterations": 4, "batchSize": 2, "learningRate": 0.02, "momentum": 0.9, "weightDecay": 0.0001,
+                          "warmupIterations": 0, "power": 0.9, "archLearningRate": 0.05, "archMomentum": 0.9, "beta": 0.01,
+                          "gamma": 1.0, "lambda": 0.001, "tauStart": 5.0, "tauEnd": 0.5, "ohem": false, "ohemThreshold": 0.7,
+                          "logEvery": 2, "checkpointEvery": 2, "seed": 3},
+             "costInput": [128, 256]}
+            """;
+
+    @Test
+    void theWholeMethodRunsFromTheCommandLine(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("run.json");
+        Files.writeString(config, RUN);
+        Path pre = dir.resolve("pre");
+        assertOk(CoreCommandsTest.run("pretrain", "--config", config.toString(), "--work", pre.toString(), "--threads", "1",
+                "--set", "training.iterations=3"));
+        assertTrue(Files.readString(pre.resolve("run.json")).contains("\"iterations\" : 3"), "resolved config with the override");
+        assertEquals(4, Files.readAllLines(pre.resolve("metrics.csv")).size());
+        assertTrue(Files.exists(pre.resolve("model/config.json")));
+
+        Path search = dir.resolve("search");
+        assertOk(CoreCommandsTest.run("search", "--config", config.toString(), "--work", search.toString(),
+                "--supernet", pre.resolve("model").toString(), "--target-gmacs", "0.02"));
+        Path subnet = dir.resolve("subnet");
+        CoreCommandsTest.Run extracted = CoreCommandsTest.run("extract", "--search", search.resolve("search").toString(),
+                "--out", subnet.toString());
+        assertOk(extracted);
+        assertTrue(extracted.out().contains("GMACs"), extracted.out());
+        SupernetConfig small = SupernetConfig.load(subnet.resolve(ModelDirectory.CONFIG));
+        assertEquals(1, small.segment().stages().get(2).blocks().get(0).candidates().size(), "one path per block");
+
+        Path fine = dir.resolve("fine");
+        assertOk(CoreCommandsTest.run("finetune", "--config", config.toString(), "--work", fine.toString(),
+                "--model", subnet.toString(), "--teacher", pre.resolve("model").toString()));
+        assertTrue(Files.exists(fine.resolve("model/rtseg-0000.params")));
+        // Resuming a finished run does no more steps and keeps its metrics.
+        assertOk(CoreCommandsTest.run("finetune", "--config", config.toString(), "--work", fine.toString(),
+                "--model", subnet.toString(), "--resume"));
+        assertEquals(5, Files.readAllLines(fine.resolve("metrics.csv")).size());
+    }
+
+    @Test
+    void badOverridesAndConfigsAreExplained(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("run.json");
+        Files.writeString(config, RUN);
+        CoreCommandsTest.Run r = CoreCommandsTest.run("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(),
+                "--set", "training.batchSize=1");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("training: batchSize must be at least 2"), r.err());
+        r = CoreCommandsTest.run("pretrain", "--config", dir.resolve("none.json").toString(), "--work", dir.resolve("w").toString());
+        assertTrue(r.err().contains("none.json: no such run config"), r.err());
+    }
+
+    private static void assertOk(CoreCommandsTest.Run r) {
+        assertEquals(0, r.code(), r.err() + r.out());
+    }
+}
