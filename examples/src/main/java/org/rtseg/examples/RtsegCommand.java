@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             SearchCommand.class,
             ExtractCommand.class,
             FinetuneCommand.class,
+            SearchBenchmarkCommand.class,
         })
 public final class RtsegCommand implements Runnable {
 
