@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import org.rtseg.core.nn.Tensors;
 
 /**
  * The paper's depthwise binary convolution (DWBC, §Width search): one weight c per channel of a
@@ -48,7 +49,7 @@ public final class ChannelMask extends AbstractBlock {
      * The binarised mask b with the straight-through gradient: b = c + stopgrad(1[c &gt; 0.5] − c).
      */
     public NDArray binary(ParameterStore ps, ai.djl.Device device, boolean training) {
-        return binarize(ps.getValue(weight, device, training));
+        return binarize(Tensors.inScope(ps.getManager(), ps.getValue(weight, device, training)));
     }
 
     /** Eq. 4 with the estimator of eq. 6 applied to given weights. */

@@ -11,6 +11,7 @@ import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
 import java.util.SplittableRandom;
 import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.nn.Tensors;
 
 /**
  * Block search for one mixed block (paper eq. 7): architecture logits α over its candidate paths;
@@ -82,7 +83,7 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
 
     /** The path probabilities softmax(α), differentiable: what cost models weigh paths by. */
     public NDArray probabilities(ParameterStore ps, Device device, boolean training) {
-        return ps.getValue(logits, device, training).softmax(0);
+        return Tensors.inScope(ps.getManager(), ps.getValue(logits, device, training)).softmax(0);
     }
 
     @Override
@@ -91,8 +92,9 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
             return null;
         }
         NDArray alpha = ps.getValue(logits, logits.getArray().getDevice(), training);
-        NDArray y = alpha.add(alpha.getManager().create(noise)).div(temperature).softmax(0).get(choice);
-        return y.add(y.neg().add(1f).stopGradient());
+        NDArray g = ps.getManager().create(noise).toDevice(alpha.getDevice(), false);
+        NDArray y = g.add(alpha).div(Tensors.scalar(g, temperature)).softmax(0).get(choice);
+        return y.add(Tensors.scalar(y, 1).sub(y).stopGradient());
     }
 
     /** The path probabilities softmax(α); the input is not used. */

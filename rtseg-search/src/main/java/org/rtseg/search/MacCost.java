@@ -2,6 +2,7 @@ package org.rtseg.search;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -15,6 +16,7 @@ import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ChannelGraph.Space;
 import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.supernet.Supernet;
 
 /**
@@ -105,15 +107,16 @@ public final class MacCost implements CostModel {
         for (GumbelChoice choice : space.choices()) {
             probabilities.put(choice, choice.probabilities(ps, device, true));
         }
-        NDArray total = ps.getManager().create((float) (constant / 1e9)).toDevice(device, false);
+        NDManager scope = ps.getManager();
+        NDArray total = scope.create((float) (constant / 1e9)).toDevice(device, false);
         for (Conv c : convs) {
             ConvBnAct conv = c.conv();
             NDArray out = counts.computeIfAbsent(space.graph().convolutionOutputs().get(conv), s -> space.channels(ps, s, device, true));
-            NDArray macs = out.mul(conv.kernel() * conv.kernel() * c.pixels() / 1e9f);
+            NDArray macs = out.mul(Tensors.scalar(scope, out, conv.kernel() * conv.kernel() * c.pixels() / 1e9));
             if (conv.groups() == 1) {
                 macs = macs.mul(counts.computeIfAbsent(space.graph().convolutionInputs().get(conv), s -> space.channels(ps, s, device, true)));
             } else if (conv.groups() != conv.inChannels()) {
-                macs = macs.mul((float) conv.inChannels() / conv.groups());
+                macs = macs.mul(Tensors.scalar(scope, macs, (double) conv.inChannels() / conv.groups()));
             }
             if (c.choice() != null) {
                 macs = macs.mul(probabilities.get(c.choice()).get(c.candidate()));
@@ -125,7 +128,7 @@ public final class MacCost implements CostModel {
             NDArray p = probabilities.get(choice);
             for (int i = 0; i < constants.length; i++) {
                 if (constants[i] != 0) {
-                    total = total.add(p.get(i).mul((float) (constants[i] / 1e9)));
+                    total = total.add(p.get(i).mul(Tensors.scalar(scope, total, constants[i] / 1e9)));
                 }
             }
         }

@@ -2,6 +2,7 @@ package org.rtseg.search;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.training.PixelCrossEntropy;
 
 /**
@@ -28,7 +29,7 @@ public final class OhemCrossEntropy {
         NDArray loss = logits.logSoftmax(1).gather(index, 1).squeeze(1).neg().mul(valid.toType(DataType.FLOAT32, false)).flatten();
         long labelled = valid.sum().getLong();
         if (labelled == 0) {
-            return loss.sum().mul(0f);
+            return loss.sum().mul(Tensors.scalar(loss, 0));
         }
         int minKept = (int) Math.max(1, labelled / 16);
         NDArray sorted = loss.sort().flip(0);

@@ -34,6 +34,7 @@ import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.io.AtomicFiles;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.io.Npy;
+import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.core.training.MomentumSgd;
 import org.rtseg.core.training.PixelCrossEntropy;
@@ -196,14 +197,14 @@ public final class SegmentationTrainer {
                         kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k)));
                     }
                 }
-                NDArray loss = ce.add(aux.mul((float) config.gamma())).add(kd.mul((float) config.lambda()));
+                NDArray loss = ce.add(aux.mul(Tensors.scalar(ce, config.gamma()))).add(kd.mul(Tensors.scalar(ce, config.lambda())));
                 NDArray reg = ce.zerosLike();
                 NDArray cost = null;
                 if (phase == Phase.SEARCH && costModel != null) {
                     cost = costModel.cost(space, ps);
                     if (target != null) {
-                        reg = cost.sub(target.floatValue()).square();
-                        loss = loss.add(reg.mul((float) config.beta()));
+                        reg = cost.sub(Tensors.scalar(cost, target)).square();
+                        loss = loss.add(reg.mul(Tensors.scalar(ce, config.beta())));
                     }
                 }
                 terms = new double[] {loss.getFloat(), ce.getFloat(), aux.getFloat(), kd.getFloat(), reg.getFloat(),

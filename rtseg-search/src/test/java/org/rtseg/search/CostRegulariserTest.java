@@ -46,7 +46,7 @@ class CostRegulariserTest {
                     try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
                         NDArray c = cost.cost(space, new ParameterStore(scope, false));
                         reached = c.getFloat();
-                        gc.backward(c.sub((float) target).square().mul(beta));
+                        gc.backward(c.sub((float) target).square().mul(org.rtseg.core.nn.Tensors.scalar(c, beta)));
                     }
                     int i = 0;
                     for (Parameter p : space.architectureParameters()) {

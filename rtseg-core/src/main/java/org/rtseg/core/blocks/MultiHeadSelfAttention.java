@@ -13,6 +13,7 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.nn.Tensors;
 
 /**
  * The paper's multi-head self-attention path (§Supernet design, eq. 1–2): the feature map is cut
@@ -114,7 +115,7 @@ public final class MultiHeadSelfAttention extends RtsegBlock implements ChannelT
         long n = t.getShape().get(1);
         int d = dim / heads;
         NDArray qkvHeads = apply(qkv, ps, t, training).reshape(b, n, 3, heads, d).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkvHeads.get(0).mul(1.0 / Math.sqrt(d));
+        NDArray q = qkvHeads.get(0).mul(Tensors.scalar(qkvHeads, 1.0 / Math.sqrt(d)));
         NDArray k = qkvHeads.get(1);
         NDArray v = qkvHeads.get(2);
         NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
