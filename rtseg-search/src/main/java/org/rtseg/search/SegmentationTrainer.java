@@ -238,12 +238,19 @@ public final class SegmentationTrainer {
     private void update() {
         weights.forEach((name, p) -> {
             if (onChosenPath(p)) {
-                weightOptimizer.update(name, p.getArray(), p.getArray().getGradient());
+                step(weightOptimizer, name, p);
             } else {
                 clearGradient(p);
             }
         });
-        architecture.forEach((name, p) -> archOptimizer.update(name, p.getArray(), p.getArray().getGradient()));
+        architecture.forEach((name, p) -> step(archOptimizer, name, p));
+    }
+
+    private static void step(MomentumSgd optimizer, String name, Parameter p) {
+        // getGradient() returns a new handle in the model's manager each time: close it.
+        try (NDArray grad = p.getArray().getGradient()) {
+            optimizer.update(name, p.getArray(), grad);
+        }
     }
 
     private boolean onChosenPath(Parameter p) {
@@ -282,6 +289,7 @@ public final class SegmentationTrainer {
         weightOptimizer.buffers().forEach((k, v) -> buffers.add(named(v, "w:" + k)));
         archOptimizer.buffers().forEach((k, v) -> buffers.add(named(v, "a:" + k)));
         AtomicFiles.write(tmp.resolve("momentum.npz"), out -> buffers.encode(out, NDList.Encoding.NPZ));
+        buffers.close();
         ObjectMapper json = new ObjectMapper();
         ObjectNode state = json.createObjectNode();
         state.put("phase", phase.name());

@@ -102,6 +102,25 @@ class SegmentationTrainerTest {
         }
     }
 
+    /** Steps keep their arrays in their own scope: the model's manager does not grow with the run. */
+    @Test
+    void nativeMemoryDoesNotGrowWithSteps(@TempDir Path dir) throws Exception {
+        SupernetConfig cfg = SearchFixtures.tiny(CLASSES);
+        try (Model model = ModelDirectory.create(cfg, Device.cpu()); Model teacher = ModelDirectory.create(cfg, Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 3);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            SegmentationTrainer trainer = SegmentationTrainer.builder().phase(SegmentationTrainer.Phase.SEARCH)
+                    .searchSpace(space).teacher(ModelDirectory.network(teacher)).cost(new MacCost(space, new Shape(1, 3, 128, 256)), 0.05)
+                    .config(config(10, 0.02)).batches(bands(2, 64, 64)).workDir(dir).manager(m).build();
+            trainer.run(false, 10);
+            int first = m.getManagedArrays().size();
+            trainer.run(false, 10);
+            // The second run creates no momentum buffers: every array it made must be gone.
+            assertEquals(first, m.getManagedArrays().size(), "arrays left in the model's manager after 10 and after 20 steps");
+        }
+    }
+
     @Test
     void pretrainingMovesOnlyTheSampledPaths(@TempDir Path dir) throws Exception {
         SupernetConfig cfg = SearchFixtures.tiny(CLASSES);
