@@ -27,7 +27,7 @@ class PhaseCommandsTest {
              "data": {"dataset": "synthetic", "classes": 8, "samples": 8, "sceneHeight": 64, "sceneWidth": 64,
                       "cropHeight": 64, "cropWidth": 64, "scaleMin": 0.75, "scaleMax": 1.25, "flip": true, "jitter": 0.1, "seed": 1},
              "training": {"iterations": 4, "batchSize": 2, "learningRate": 0.02, "momentum": 0.9, "weightDecay": 0.0001,
-                          "warmupIterations": 0, "power": 0.9, "archLearningRate": 0.05, "archMomentum": 0.9, "beta": 0.01,
+                          "warmupIterations": 0, "power": 0.9, "archOptimizer": "sgd", "archLearningRate": 0.05, "archMomentum": 0.9, "beta": 0.01,
                           "gamma": 1.0, "lambda": 0.001, "tauStart": 5.0, "tauEnd": 0.5, "ohem": false, "ohemThreshold": 0.7,
                           "logEvery": 2, "checkpointEvery": 2, "seed": 3},
              "costInput": [128, 256]}

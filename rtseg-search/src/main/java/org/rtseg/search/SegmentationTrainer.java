@@ -36,7 +36,10 @@ import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.io.Npy;
 import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.supernet.Supernet;
+import ai.djl.training.optimizer.Optimizer;
+import org.rtseg.core.training.Adam;
 import org.rtseg.core.training.MomentumSgd;
+import org.rtseg.core.training.StatefulOptimizer;
 import org.rtseg.core.training.PixelCrossEntropy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +89,7 @@ public final class SegmentationTrainer {
     private final Map<String, Parameter> architecture = new LinkedHashMap<>();
     private final Map<Parameter, Set<MixedBlock.Candidate>> pathOf = new IdentityHashMap<>();
     private final MomentumSgd weightOptimizer;
-    private final MomentumSgd archOptimizer;
+    private final Optimizer archOptimizer;
     private final OhemCrossEntropy ohem;
     private double currentLr;
 
@@ -121,8 +124,10 @@ public final class SegmentationTrainer {
         }
         weightOptimizer = MomentumSgd.builder().learningRate((id, n) -> (float) currentLr)
                 .momentum((float) config.momentum()).weightDecay((float) config.weightDecay()).build();
-        archOptimizer = MomentumSgd.builder().learningRate((id, n) -> (float) config.archLearningRate())
-                .momentum((float) config.archMomentum()).build();
+        archOptimizer = "adam".equals(config.archOptimizer())
+                ? Adam.builder().learningRate((id, n) -> (float) config.archLearningRate()).build()
+                : MomentumSgd.builder().learningRate((id, n) -> (float) config.archLearningRate())
+                        .momentum((float) config.archMomentum()).build();
         if (phase == Phase.SEARCH && (space == null || (target != null && costModel == null))) {
             throw new IllegalArgumentException("a search needs a SearchSpace, and a cost model when it has a target");
         }
@@ -246,7 +251,7 @@ public final class SegmentationTrainer {
         architecture.forEach((name, p) -> step(archOptimizer, name, p));
     }
 
-    private static void step(MomentumSgd optimizer, String name, Parameter p) {
+    private static void step(Optimizer optimizer, String name, Parameter p) {
         // getGradient() returns a new handle in the model's manager each time: close it.
         try (NDArray grad = p.getArray().getGradient()) {
             optimizer.update(name, p.getArray(), grad);
@@ -286,8 +291,8 @@ public final class SegmentationTrainer {
         Path tmp = Files.createTempDirectory(dir.getParent(), ".latest.");
         AtomicFiles.write(tmp.resolve("network.params"), out -> network.saveParameters(new DataOutputStream(out)));
         NDList buffers = new NDList();
-        weightOptimizer.buffers().forEach((k, v) -> buffers.add(named(v, "w:" + k)));
-        archOptimizer.buffers().forEach((k, v) -> buffers.add(named(v, "a:" + k)));
+        weightOptimizer.state().forEach((k, v) -> buffers.add(named(v, "w:" + k)));
+        ((StatefulOptimizer) archOptimizer).state().forEach((k, v) -> buffers.add(named(v, "a:" + k)));
         AtomicFiles.write(tmp.resolve("momentum.npz"), out -> buffers.encode(out, NDList.Encoding.NPZ));
         buffers.close();
         ObjectMapper json = new ObjectMapper();
@@ -336,7 +341,7 @@ public final class SegmentationTrainer {
             (name.startsWith("w:") ? w : a).put(name.substring(2), buf);
         }
         weightOptimizer.restore(w);
-        archOptimizer.restore(a);
+        ((StatefulOptimizer) archOptimizer).restore(a);
         long iteration = state.get("iteration").asLong();
         LOG.info("resuming {} from iteration {} ({})", phase, iteration, dir);
         return iteration;

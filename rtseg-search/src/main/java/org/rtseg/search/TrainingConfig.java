@@ -17,8 +17,10 @@ import org.rtseg.core.config.ConfigException;
  * @param weightDecay weight decay of the weights
  * @param warmupIterations linear warm-up steps before the poly decay
  * @param power poly exponent (0.9)
+ * @param archOptimizer optimiser of mask weights and path logits: {@code sgd} (PyTorch-form SGD
+ *     with momentum) or {@code adam}
  * @param archLearningRate learning rate of mask weights and path logits
- * @param archMomentum momentum of the architecture optimiser
+ * @param archMomentum momentum of the architecture optimiser (sgd)
  * @param beta weight of the cost regulariser β (eq. 9, 12)
  * @param gamma weight of the aux-head losses γ (eq. 12)
  * @param lambda weight of self-distillation λ (eq. 12)
@@ -38,6 +40,7 @@ public record TrainingConfig(
         double weightDecay,
         int warmupIterations,
         double power,
+        String archOptimizer,
         double archLearningRate,
         double archMomentum,
         double beta,
@@ -67,6 +70,9 @@ public record TrainingConfig(
             throw new ConfigException("warmupIterations must be in [0, iterations), was " + warmupIterations);
         }
         positive("power", power);
+        if (!"sgd".equals(archOptimizer) && !"adam".equals(archOptimizer)) {
+            throw new ConfigException("archOptimizer must be sgd or adam, was " + archOptimizer);
+        }
         range("archLearningRate", archLearningRate, 0, Double.MAX_VALUE);
         range("archMomentum", archMomentum, 0, 1);
         range("beta", beta, 0, Double.MAX_VALUE);
@@ -83,7 +89,7 @@ public record TrainingConfig(
 
     /** The paper's recipe (β 0.01, γ 1, λ 0.001, momentum 0.9, poly 0.9) for a given length and rate. */
     public static TrainingConfig paper(int iterations, int batchSize, double learningRate) {
-        return new TrainingConfig(iterations, batchSize, learningRate, 0.9, 5e-4, 0, 0.9, 0.01, 0.9,
+        return new TrainingConfig(iterations, batchSize, learningRate, 0.9, 5e-4, 0, 0.9, "sgd", 0.01, 0.9,
                 0.01, 1.0, 0.001, 5.0, 0.5, false, 0.7, 10, Math.max(1, iterations / 4), 0);
     }
 

@@ -50,7 +50,7 @@ class SegmentationTrainerTest {
     }
 
     private static TrainingConfig config(int iterations, double lr) {
-        return new TrainingConfig(iterations, 2, lr, 0.9, 1e-4, Math.min(2, iterations - 1), 0.9, 0.05, 0.9, 0.5, 1.0, 0.01, 5.0, 0.5, false, 0.7, 5, 5, 7);
+        return new TrainingConfig(iterations, 2, lr, 0.9, 1e-4, Math.min(2, iterations - 1), 0.9, "adam", 0.05, 0.9, 0.5, 1.0, 0.01, 5.0, 0.5, false, 0.7, 5, 5, 7);
     }
 
     /** A search of 10 steps split at step 5 and resumed in a fresh process state equals one run. */
@@ -157,7 +157,7 @@ class SegmentationTrainerTest {
         SupernetConfig cfg = SearchFixtures.tiny(CLASSES);
         try (Model model = ModelDirectory.create(cfg, Device.cpu())) {
             Supernet net = ModelDirectory.network(model);
-            TrainingConfig exploding = new TrainingConfig(20, 2, 1e6, 0.9, 0, 0, 0.9, 0.01, 0.9, 0.01, 1, 0, 5, 0.5, false, 0.7, 1, 1, 1);
+            TrainingConfig exploding = new TrainingConfig(20, 2, 1e6, 0.9, 0, 0, 0.9, "sgd", 0.01, 0.9, 0.01, 1, 0, 5, 0.5, false, 0.7, 1, 1, 1);
             SegmentationTrainer trainer = SegmentationTrainer.builder()
                     .phase(SegmentationTrainer.Phase.FINETUNE).supernet(net).config(exploding)
                     .batches(bands(2, 64, 64)).workDir(dir).manager(model.getNDManager()).build();

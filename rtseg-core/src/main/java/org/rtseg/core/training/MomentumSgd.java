@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * recipes tuned in PyTorch need this form. The buffers are exposed so that checkpoints can save and
  * restore them.
  */
-public final class MomentumSgd extends Optimizer {
+public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
 
     private final ParameterTracker learningRate;
     private final float momentum;
@@ -65,18 +65,16 @@ public final class MomentumSgd extends Optimizer {
         }
     }
 
-    /**
-     * Replaces the momentum buffers, e.g. from a checkpoint; the arrays are taken over.
-     *
-     * @param saved buffers by parameter id
-     */
+    /** Replaces the momentum buffers (by parameter id), e.g. from a checkpoint; the arrays are taken over. */
+    @Override
     public void restore(Map<String, NDArray> saved) {
         buffers.clear();
         buffers.putAll(saved);
     }
 
     /** The momentum buffers by parameter id (live arrays; copy before the next step). */
-    public Map<String, NDArray> buffers() {
+    @Override
+    public Map<String, NDArray> state() {
         return buffers;
     }
 

@@ -33,7 +33,7 @@ class MomentumSgdTest {
                 sgd.update("w", w, m.create(grads));
             }
             assertArrayEquals(new float[] {(float) w0, (float) w1}, w.toFloatArray(), 1e-6f);
-            assertArrayEquals(new float[] {(float) b0, (float) b1}, sgd.buffers().get("w").toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {(float) b0, (float) b1}, sgd.state().get("w").toFloatArray(), 1e-6f);
         }
     }
 }
