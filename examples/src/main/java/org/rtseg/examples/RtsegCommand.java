@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ImportPyTorchCommand.class,
             InferCommand.class,
             BenchmarkCommand.class,
+            LatencyCommand.class,
             PretrainCommand.class,
             SearchCommand.class,
             ExtractCommand.class,

@@ -71,7 +71,10 @@ public final class SubnetExtractor {
         return new SupernetConfig(c.name() + "-subnet", c.numClasses(), c.detail(), segment, c.head(), c.aux(), widths());
     }
 
-    /** Width overrides for every convolution whose kept count differs or was overridden before. */
+    /**
+     * The kept count of every convolution that reads a width key. All are written, unchanged ones
+     * too: a default may follow another, pruned width (LIR's {@code conv1} defaults to its input's).
+     */
     private Map<String, Integer> widths() {
         Map<String, Integer> widths = new TreeMap<>();
         oldBlocks.forEach((path, block) -> {
@@ -79,11 +82,7 @@ public final class SubnetExtractor {
                 String newPath = rename(path);
                 Space out = space.graph().convolutionOutputs().get(conv);
                 if (newPath != null && out != null) {
-                    String oldKey = parent(path) + "." + conv.widthKey();
-                    int width = kept(out).length;
-                    if (width != conv.outChannels() || old.config().widths().containsKey(oldKey)) {
-                        widths.put(parent(newPath) + "." + conv.widthKey(), width);
-                    }
+                    widths.put(parent(newPath) + "." + conv.widthKey(), kept(out).length);
                 }
             }
         });

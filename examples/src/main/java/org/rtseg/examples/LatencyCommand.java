@@ -1,0 +1,365 @@
+package org.rtseg.examples;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.rtseg.core.Engines;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.latency.DjlLatencyMeter;
+import org.rtseg.latency.LatencyCollector;
+import org.rtseg.latency.LatencyCost;
+import org.rtseg.latency.LatencyDataset;
+import org.rtseg.latency.LatencyMlp;
+import org.rtseg.latency.Metrics;
+import org.rtseg.latency.NetworkCalibration;
+import org.rtseg.latency.NetworkUnits;
+import org.rtseg.latency.Sample;
+import org.rtseg.latency.SpecSampler;
+import org.rtseg.latency.Splits;
+import org.rtseg.latency.TargetSearch;
+import org.rtseg.search.SearchSpace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rtseg latency}: measure unit latencies, fit the MLP predictor, evaluate it, calibrate whole networks, benchmark. */
+@Command(name = "latency", mixinStandardHelpOptions = true,
+        description = "Latency model of a device (paper eq. 9): collect, fit, eval, networks, bench.",
+        subcommands = {LatencyCommand.Collect.class, LatencyCommand.Fit.class, LatencyCommand.Eval.class, LatencyCommand.Networks.class,
+                LatencyCommand.Bench.class})
+final class LatencyCommand implements Runnable {
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Measurement settings shared by the commands that time things. */
+    static final class MeterOptions {
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu(1) (default ${DEFAULT-VALUE})")
+        String device;
+
+        @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores); fixed for the whole run")
+        Integer threads;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "untimed runs per unit (default ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Option(names = "--min-reps", defaultValue = "7", description = "timed runs at least (default ${DEFAULT-VALUE})")
+        int minReps;
+
+        @Option(names = "--max-reps", defaultValue = "50", description = "timed runs at most (default ${DEFAULT-VALUE})")
+        int maxReps;
+
+        @Option(names = "--spread", defaultValue = "0.05", description = "stop once IQR/median is below this (default ${DEFAULT-VALUE})")
+        double spread;
+
+        @Option(names = "--max-seconds", defaultValue = "3", description = "time budget per unit after --min-reps (default ${DEFAULT-VALUE})")
+        double maxSeconds;
+
+        int threads() {
+            return Threads.configure(threads);
+        }
+
+        DjlLatencyMeter meter() {
+            return new DjlLatencyMeter(Engines.device(device), new DjlLatencyMeter.Options(warmup, minReps, maxReps, spread, maxSeconds));
+        }
+    }
+
+    static SupernetConfig network(String preset, Path config) {
+        return config != null ? SupernetConfig.load(config) : SupernetConfig.preset(preset);
+    }
+
+    static List<int[]> sizes(String text) {
+        List<int[]> out = new ArrayList<>();
+        for (String s : text.split(",")) {
+            InputSize size = new InputSize.Converter().convert(s.trim());
+            out.add(new int[] {size.height(), size.width()});
+        }
+        return out;
+    }
+
+    static String bar(int done, int total) {
+        int filled = total == 0 ? 30 : (int) (30L * done / total);
+        return "[" + "#".repeat(filled) + ".".repeat(30 - filled) + "]";
+    }
+
+    /** Held-out samples and the predictor's metrics on them. */
+    static Metrics evaluate(LatencyMlp mlp, List<Sample> samples) {
+        double[] predicted = mlp.predict(samples.stream().map(Sample::spec).toList());
+        return Metrics.of(predicted, samples.stream().mapToDouble(Sample::ms).toArray());
+    }
+
+    static List<Sample> part(List<Sample> all, Splits part) {
+        return all.stream().filter(s -> Splits.of(s.spec()) == part).toList();
+    }
+
+    @Command(name = "collect", mixinStandardHelpOptions = true,
+            description = "Measures random units of the search space (pruned widths included) into DIR/latency.csv + dataset.json; resumable.")
+    static final class Collect implements Callable<Integer> {
+        @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
+
+        @Option(names = "--samples", required = true, description = "units to measure")
+        int samples;
+
+        @Option(names = "--out", required = true, description = "the dataset folder (created or continued)")
+        Path out;
+
+        @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
+        String preset;
+
+        @Option(names = "--config", description = "a SupernetConfig JSON file instead of --preset")
+        Path config;
+
+        @Option(names = "--sizes", defaultValue = "256x512,512x1024", description = "input sizes the units are taken at (default ${DEFAULT-VALUE})")
+        String sizes;
+
+        @Option(names = "--min-keep", defaultValue = "0.25", description = "smallest fraction of a width kept (default ${DEFAULT-VALUE})")
+        double minKeep;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the unit list (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            if (samples < 1) {
+                throw new IllegalArgumentException("--samples must be positive");
+            }
+            meter.threads();
+            DjlLatencyMeter m = meter.meter();
+            SupernetConfig net = network(preset, config);
+            SpecSampler sampler = new SpecSampler(net, sizes(sizes), minKeep, seed);
+            ObjectNode meta = LatencyDataset.hostMetadata(m.device());
+            ObjectNode old = LatencyDataset.metadata(out);
+            if (old.has("device") && (!old.path("device").asText().equals(meta.path("device").asText())
+                    || old.path("threads").asInt() != meta.path("threads").asInt())) {
+                throw new IllegalArgumentException(out + " holds latencies of " + old.path("device").asText() + " with "
+                        + old.path("threads").asInt() + " threads; continue it with the same --device and --threads or use another --out");
+            }
+            meta.put("search_space", net.name());
+            meta.put("sizes", sizes);
+            meta.put("min_keep", minKeep);
+            meta.put("seed", seed);
+            meta.put("samples", samples);
+            LatencyDataset.writeMetadata(out, meta);
+            LatencyCollector.Progress p = LatencyCollector.collect(m, sampler.samples(samples), out, q -> System.err.printf(Locale.ROOT,
+                    "\r%s %d/%d  measured %d  %.1f units/min ", bar(q.done(), q.total()), q.done(), q.total(), q.measured(), q.perMinute()));
+            System.err.println();
+            meta.put("units_per_minute", p.perMinute());
+            meta.put("date", java.time.OffsetDateTime.now().withNano(0).toString());
+            LatencyDataset.writeMetadata(out, meta);
+            System.out.printf(Locale.ROOT, "%d units in %s (%d measured now, %.1f units/min) on %s, %d threads, %s%n",
+                    LatencyDataset.read(out).size(), out, p.measured(), p.perMinute(), m.device(), DjlLatencyMeter.threads(), DjlLatencyMeter.engine());
+            return 0;
+        }
+    }
+
+    @Command(name = "fit", mixinStandardHelpOptions = true,
+            description = "Trains the 5-layer MLP on a dataset (70/15/15 split by unit) and prints its held-out errors.")
+    static final class Fit implements Callable<Integer> {
+        @Option(names = "--data", required = true, description = "a dataset folder or CSV")
+        Path data;
+
+        @Option(names = "--out", required = true, description = "the model folder")
+        Path out;
+
+        @Option(names = "--max-steps", defaultValue = "20000", description = "Adam steps at most (default ${DEFAULT-VALUE})")
+        int maxSteps;
+
+        @Option(names = "--seed", defaultValue = "42", description = "seed (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--learning-rate", defaultValue = "0.003", description = "Adam's initial learning rate (default ${DEFAULT-VALUE})")
+        double learningRate;
+
+        @Override
+        public Integer call() throws IOException {
+            List<Sample> all = LatencyDataset.read(data);
+            LatencyMlp.FitOptions d = LatencyMlp.FitOptions.DEFAULT;
+            LatencyMlp.FitOptions o = new LatencyMlp.FitOptions(d.hidden(), maxSteps, d.batch(), learningRate, d.patience(), d.evalEvery(), seed);
+            try (LatencyMlp mlp = LatencyMlp.fit(part(all, Splits.TRAIN), part(all, Splits.VALIDATION), o, LatencyDataset.metadata(data))) {
+                List<Sample> test = part(all, Splits.TEST);
+                Metrics m = test.isEmpty() ? null : evaluate(mlp, test);
+                if (m != null) {
+                    ObjectNode t = mlp.description().training();
+                    t.put("test_samples", m.count());
+                    t.put("test_mape", m.mape());
+                    t.put("test_within10", m.within10());
+                    t.put("test_spearman", m.spearman());
+                }
+                mlp.save(out);
+                System.out.println("fitted on " + mlp.description().training().path("train_samples").asInt() + " units ("
+                        + mlp.description().training().path("validation_samples").asInt() + " validation), "
+                        + mlp.description().training().path("steps").asInt() + " steps, " + mlp.description().training().path("seconds").asDouble()
+                        + " s; saved to " + out);
+                System.out.println(m == null ? "held-out: no samples" : "held-out: " + m);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true, description = "Prints a model's errors on a dataset's held-out split (or all of it).")
+    static final class Eval implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "a model folder")
+        Path model;
+
+        @Option(names = "--data", required = true, description = "a dataset folder or CSV")
+        Path data;
+
+        @Option(names = "--all", description = "every sample, e.g. a dataset not used for fitting")
+        boolean all;
+
+        @Override
+        public Integer call() throws IOException {
+            List<Sample> samples = LatencyDataset.read(data);
+            List<Sample> used = all ? samples : part(samples, Splits.TEST);
+            if (used.isEmpty()) {
+                throw new IllegalArgumentException(data + " has no " + (all ? "" : "held-out ") + "samples");
+            }
+            try (LatencyMlp mlp = LatencyMlp.load(model)) {
+                System.out.println((all ? "all: " : "held-out: ") + evaluate(mlp, used));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "networks", mixinStandardHelpOptions = true,
+            description = "Times random extracted subnets whole against the sum of their predicted units; fits the per-network offset.")
+    static final class Networks implements Callable<Integer> {
+        @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
+
+        @Option(names = "--model", required = true, description = "a model folder")
+        Path model;
+
+        @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
+        String preset;
+
+        @Option(names = "--subnets", defaultValue = "20", description = "random subnets (default ${DEFAULT-VALUE})")
+        int subnets;
+
+        @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class, description = "input HxW (default ${DEFAULT-VALUE})")
+        InputSize size;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the subnets (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--write", description = "store the fitted offset in the model")
+        boolean write;
+
+        @Override
+        public Integer call() throws IOException {
+            meter.threads();
+            try (LatencyMlp mlp = LatencyMlp.load(model)) {
+                NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset(preset),
+                        List.of(SupernetConfig.preset("bisenetv2"), SupernetConfig.preset("bisenetv2-lir")), subnets, size.batch(1),
+                        meter.meter(), Engines.device(meter.device), seed, System.out::println);
+                print(r);
+                if (write) {
+                    mlp.setNetworkOffsetMs(r.offsetMs());
+                    mlp.save(model);
+                    System.out.println("offset written to " + model);
+                }
+            }
+            return 0;
+        }
+
+        static void print(NetworkCalibration.Result r) {
+            System.out.printf(Locale.ROOT, "networks: %d; offset %.2f ms (median residual of the even-indexed half)%n", r.networks().size(), r.offsetMs());
+            System.out.println("Σ units alone    (odd half): " + r.withoutOffset());
+            System.out.println("Σ units + offset (odd half): " + r.withOffset());
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Measurement throughput, predictor errors, whole-network errors and CPU speed-ups of latency targets vs bisenetv2.")
+    static final class Bench implements Callable<Integer> {
+        @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
+
+        @Option(names = "--model", required = true, description = "a model folder")
+        Path model;
+
+        @Option(names = "--data", required = true, description = "the dataset the model was fitted on")
+        Path data;
+
+        @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class, description = "input HxW (default ${DEFAULT-VALUE})")
+        InputSize size;
+
+        @Option(names = "--subnets", defaultValue = "20", description = "random subnets for the whole-network error (default ${DEFAULT-VALUE})")
+        int subnets;
+
+        @Option(names = "--targets", defaultValue = "0.8,0.6,0.45", split = ",",
+                description = "latency targets as fractions of bisenetv2's prediction (default ${DEFAULT-VALUE})")
+        List<Double> targets;
+
+        @Option(names = "--throughput-units", defaultValue = "20", description = "units timed for the throughput figure (default ${DEFAULT-VALUE})")
+        int throughputUnits;
+
+        @Override
+        public Integer call() throws IOException {
+            int threads = meter.threads();
+            DjlLatencyMeter m = meter.meter();
+            Device device = Engines.device(meter.device);
+            Shape input = size.batch(1);
+            System.out.printf(Locale.ROOT, "device %s, %d threads, %s, input %s%n", m.device(), threads, DjlLatencyMeter.engine(), size);
+            SpecSampler sampler = new SpecSampler(SupernetConfig.preset("supernet"), List.of(new int[] {size.height(), size.width()}), 0.25, 99);
+            long t0 = System.nanoTime();
+            for (var spec : sampler.samples(throughputUnits)) {
+                m.measure(spec);
+            }
+            double minutes = (System.nanoTime() - t0) / 6e10;
+            System.out.printf(Locale.ROOT, "measurement throughput: %.1f units/min (%d units at %s)%n", throughputUnits / minutes, throughputUnits, size);
+            List<Sample> all = LatencyDataset.read(data);
+            try (LatencyMlp mlp = LatencyMlp.load(model)) {
+                List<Sample> test = part(all, Splits.TEST);
+                System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
+                if (subnets > 0) {
+                    NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, input, m, device, 1,
+                            line -> {});
+                    Networks.print(r);
+                    mlp.setNetworkOffsetMs(r.offsetMs());
+                }
+                double baseMeasured;
+                double basePredicted;
+                try (Model base = ModelDirectory.create(SupernetConfig.preset("bisenetv2"), device)) {
+                    baseMeasured = NetworkCalibration.measure(base, input, m).medianMs();
+                    basePredicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(base), input));
+                }
+                System.out.printf(Locale.ROOT, "bisenetv2: measured %.1f ms, predicted %.1f ms%n", baseMeasured, basePredicted);
+                for (double fraction : targets) {
+                    try (Model full = ModelDirectory.create(SupernetConfig.preset("supernet"), device)) {
+                        SearchSpace space = new SearchSpace(ModelDirectory.network(full), 1);
+                        space.initialize(full.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
+                        double target = fraction * basePredicted;
+                        double reached;
+                        long s0 = System.nanoTime();
+                        try (LatencyCost cost = new LatencyCost(mlp, space, input)) {
+                            reached = TargetSearch.reach(space, cost, target, 400, 0.02f);
+                        }
+                        double perStep = (System.nanoTime() - s0) / 1e6;
+                        space.decide();
+                        space.detach();
+                        try (Model sub = ModelDirectory.create(NetworkCalibration.architecture(space), device)) {
+                            double predicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), input));
+                            double measured = NetworkCalibration.measure(sub, input, m).medianMs();
+                            System.out.printf(Locale.ROOT,
+                                    "target %.2f× bisenetv2 = %.1f ms: search reached %.1f ms (%.0f ms total); subnet predicted %.1f ms, measured %.1f ms; "
+                                            + "speed-up vs bisenetv2 %.2f×%n",
+                                    fraction, target, reached, perStep, predicted, measured, baseMeasured / measured);
+                        }
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.rtseg.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.latency.LatencyDataset;
+
+/** {@code rtseg latency}: collect → fit → eval → networks → bench on small shapes, in process. */
+class LatencyCommandTest {
+
+    private static final String FAST = "--warmup=1 --min-reps=3 --max-reps=3";
+
+    static String[] args(String line) {
+        return line.trim().split("\\s+");
+    }
+
+    @Test
+    void collectFitEvalNetworksBench(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path model = dir.resolve("model");
+        CoreCommandsTest.Run c = CoreCommandsTest.run(args("latency collect --threads 1 --samples 60 --sizes 64x128,32x64 --out " + data + " " + FAST));
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("measured now"), c.out());
+        long rows = Files.readAllLines(data.resolve(LatencyDataset.CSV)).size() - 1;
+        JsonNode meta = new ObjectMapper().readTree(data.resolve(LatencyDataset.METADATA).toFile());
+        assertEquals("cpu()", meta.get("device").asText());
+        assertEquals(1, meta.get("threads").asInt());
+        assertTrue(meta.get("engine").asText().startsWith("PyTorch"), meta.toString());
+        assertTrue(meta.has("date") && meta.has("units_per_minute"));
+
+        // resumed: asking for more measures only the new units
+        CoreCommandsTest.Run more = CoreCommandsTest.run(args("latency collect --threads 1 --samples 70 --sizes 64x128,32x64 --out " + data + " " + FAST));
+        assertEquals(0, more.code(), more.err());
+        Matcher now = Pattern.compile("(\\d+) measured now").matcher(more.out());
+        assertTrue(now.find(), more.out());
+        assertTrue(Integer.parseInt(now.group(1)) <= 10, more.out());
+        assertTrue(Files.readAllLines(data.resolve(LatencyDataset.CSV)).size() - 1 > rows);
+
+        CoreCommandsTest.Run fit = CoreCommandsTest.run(args("latency fit --data " + data + " --out " + model + " --max-steps 300"));
+        assertEquals(0, fit.code(), fit.err());
+        assertTrue(fit.out().contains("held-out: n=") && fit.out().contains("MAPE") && fit.out().contains("Spearman"), fit.out());
+        assertTrue(Files.exists(model.resolve("latency-mlp.json")) && Files.exists(model.resolve("latency-mlp.params")));
+        JsonNode desc = new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile());
+        assertEquals("cpu()", desc.at("/measuredOn/device").asText());
+        assertTrue(desc.at("/training/steps").asInt() > 0 && desc.at("/features/types").size() >= 8, desc.toString());
+
+        CoreCommandsTest.Run eval = CoreCommandsTest.run(args("latency eval --model " + model + " --data " + data));
+        assertEquals(0, eval.code(), eval.err());
+        String heldOut = fit.out().substring(fit.out().indexOf("held-out:")).trim();
+        assertEquals(heldOut, eval.out().trim(), "fit and eval agree on the held-out split");
+
+        CoreCommandsTest.Run nets = CoreCommandsTest.run(args("latency networks --threads 1 --model " + model
+                + " --subnets 2 --size 64x128 --write " + FAST));
+        assertEquals(0, nets.code(), nets.err());
+        assertTrue(nets.out().contains("subnet1") && nets.out().contains("bisenetv2") && nets.out().contains("offset written"), nets.out());
+        assertTrue(new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkOffsetMs").asDouble() != 0);
+
+        CoreCommandsTest.Run bench = CoreCommandsTest.run(args("latency bench --threads 1 --model " + model + " --data " + data
+                + " --size 64x128 --subnets 0 --targets 0.8 --throughput-units 3 " + FAST));
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("units/min") && bench.out().contains("speed-up vs bisenetv2"), bench.out());
+    }
+
+    @Test
+    void errorsAreOneLine(@TempDir Path dir) {
+        CoreCommandsTest.Run r = CoreCommandsTest.run(args("latency eval --model " + dir.resolve("none") + " --data " + dir));
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("rtseg eval: error:") && r.err().contains("latency.csv"), r.err());
+        CoreCommandsTest.Run m = CoreCommandsTest.run(args("latency fit --data " + dir + " --out " + dir.resolve("m")));
+        assertEquals(1, m.code());
+        assertTrue(m.err().contains("rtseg latency collect"), m.err());
+        assertTrue(SupernetConfig.PRESETS.contains("supernet"));
+    }
+}

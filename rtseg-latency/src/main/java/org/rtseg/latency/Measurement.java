@@ -1,0 +1,38 @@
+package org.rtseg.latency;
+
+/**
+ * A latency measurement: the median over timed repetitions and the spread.
+ *
+ * @param medianMs median milliseconds per run
+ * @param iqrMs interquartile range (75th − 25th percentile), milliseconds
+ * @param repetitions timed runs behind the median
+ */
+public record Measurement(double medianMs, double iqrMs, int repetitions) {
+
+    public Measurement {
+        if (!(medianMs >= 0) || !(iqrMs >= 0) || repetitions < 1) {
+            throw new IllegalArgumentException("a measurement needs median ≥ 0, IQR ≥ 0 and ≥ 1 repetition, got " + medianMs + ", " + iqrMs
+                    + ", " + repetitions);
+        }
+    }
+
+    /** The spread relative to the median. */
+    public double relativeSpread() {
+        return medianMs == 0 ? 0 : iqrMs / medianMs;
+    }
+
+    /** Median and IQR of raw timings (sorted in place). */
+    public static Measurement of(double[] ms, int n) {
+        double[] v = java.util.Arrays.copyOf(ms, n);
+        java.util.Arrays.sort(v);
+        return new Measurement(quantile(v, 0.5), quantile(v, 0.75) - quantile(v, 0.25), n);
+    }
+
+    /** Linear-interpolated quantile of sorted values. */
+    static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+}

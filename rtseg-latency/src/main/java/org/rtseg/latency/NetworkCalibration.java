@@ -1,0 +1,136 @@
+package org.rtseg.latency;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.search.ChannelMask;
+import org.rtseg.search.GumbelChoice;
+import org.rtseg.search.SearchSpace;
+import org.rtseg.search.SubnetExtractor;
+
+/**
+ * Whole networks against the sum of their units: random complete subnets of a search space (random
+ * paths, random channel pruning, extracted as standalone networks) are timed whole and predicted as
+ * Σ MLP(unit); the per-network offset is the median of (measured − Σ units) over a calibration
+ * half, and the errors are reported on the other half.
+ */
+public final class NetworkCalibration {
+
+    private NetworkCalibration() {}
+
+    /**
+     * One network.
+     *
+     * @param name a label
+     * @param measuredMs the whole network's measured latency
+     * @param unitSumMs Σ of predicted unit latencies (no offset)
+     */
+    public record Network(String name, double measuredMs, double unitSumMs) {}
+
+    /**
+     * The outcome.
+     *
+     * @param networks every network measured
+     * @param offsetMs the fitted offset (median residual of the calibration half)
+     * @param withoutOffset errors of Σ units alone, on the evaluation half
+     * @param withOffset errors of Σ units + offset, on the evaluation half
+     */
+    public record Result(List<Network> networks, double offsetMs, Metrics withoutOffset, Metrics withOffset) {}
+
+    /**
+     * The extracted subnet {@code index} of a search space: every mask keeps each channel with a
+     * probability drawn in [minKeep, 1] (at least one), every mixed block takes a random path.
+     */
+    public static Model randomSubnet(SupernetConfig supernet, long seed, int index, double minKeep, Device device) {
+        return draw(supernet, seed, index, minKeep, device);
+    }
+
+    private static Model draw(SupernetConfig supernet, long seed, long index, double minKeep, Device device) {
+        SplittableRandom random = new SplittableRandom(seed * 31 + index);
+        try (Model full = ModelDirectory.create(supernet, device)) {
+            SearchSpace space = new SearchSpace(ModelDirectory.network(full), seed);
+            space.initialize(full.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
+            for (ChannelMask m : space.masks()) {
+                double keep = minKeep + (1 - minKeep) * random.nextDouble();
+                float[] c = new float[m.channels()];
+                for (int i = 0; i < c.length; i++) {
+                    c[i] = random.nextDouble() < keep ? 0.9f : 0.1f;
+                }
+                c[random.nextInt(c.length)] = 0.9f;
+                m.weight().getArray().set(c);
+            }
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                alpha[random.nextInt(alpha.length)] = 1f;
+                g.logits().getArray().set(alpha);
+            }
+            space.decide();
+            space.detach();
+            return ModelDirectory.create(new SubnetExtractor(space).config(), device);
+        }
+    }
+
+    /** Times a whole network's eval forward at an input size. */
+    public static Measurement measure(Model model, Shape input, DjlLatencyMeter meter) {
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            NDList x = new NDList(m.randomNormal(0, 1, input, DataType.FLOAT32, model.getNDManager().getDevice()));
+            return meter.time(model.getBlock(), x, m);
+        }
+    }
+
+    /**
+     * Measures {@code count} random subnets plus the given extra networks and calibrates.
+     *
+     * @param mlp the predictor
+     * @param supernet the search space the subnets are drawn from
+     * @param extra further networks to include (e.g. presets)
+     * @param count random subnets
+     * @param input input size, batch 1
+     * @param meter the meter (its device runs the networks)
+     * @param seed seed of the subnets
+     * @param log progress lines
+     */
+    public static Result run(LatencyMlp mlp, SupernetConfig supernet, List<SupernetConfig> extra, int count, Shape input,
+            DjlLatencyMeter meter, Device device, long seed, Consumer<String> log) {
+        List<Network> nets = new ArrayList<>();
+        for (int i = 0; i < count + extra.size(); i++) {
+            try (Model model = i < count ? randomSubnet(supernet, seed, i, 0.3, device) : ModelDirectory.create(extra.get(i - count), device)) {
+                String name = i < count ? "subnet" + i : extra.get(i - count).name();
+                double sum = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(model), input)) - mlp.networkOffsetMs();
+                Measurement m = measure(model, input, meter);
+                nets.add(new Network(name, m.medianMs(), sum));
+                log.accept(String.format(java.util.Locale.ROOT, "%-10s measured %9.2f ms (IQR %.2f, %d runs)  Σ units %9.2f ms", name,
+                        m.medianMs(), m.iqrMs(), m.repetitions(), sum));
+            }
+        }
+        return calibrate(nets);
+    }
+
+    /** Fits the offset on the even-indexed networks and reports errors on the odd-indexed ones (all, when fewer than 4). */
+    public static Result calibrate(List<Network> nets) {
+        List<Network> fit = new ArrayList<>();
+        List<Network> eval = new ArrayList<>();
+        for (int i = 0; i < nets.size(); i++) {
+            (nets.size() < 4 || i % 2 == 0 ? fit : eval).add(nets.get(i));
+        }
+        if (eval.isEmpty()) {
+            eval = fit;
+        }
+        double[] residual = fit.stream().mapToDouble(n -> n.measuredMs() - n.unitSumMs()).sorted().toArray();
+        double offset = Measurement.quantile(residual, 0.5);
+        double[] measured = eval.stream().mapToDouble(Network::measuredMs).toArray();
+        double[] sum = eval.stream().mapToDouble(Network::unitSumMs).toArray();
+        double[] shifted = Arrays.stream(sum).map(v -> v + offset).toArray();
+        return new Result(List.copyOf(nets), offset, Metrics.of(sum, measured), Metrics.of(shifted, measured));
+    }
+}

@@ -1,0 +1,114 @@
+package org.rtseg.latency;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.rtseg.core.blocks.BlockArgs;
+import org.rtseg.core.blocks.BlockSpec;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.supernet.Supernet;
+
+/**
+ * Random units of a supernet's search space: every unit of {@link NetworkUnits#allCandidates} (every
+ * candidate path of every mixed block) at each of the given input sizes is a template, and a sample
+ * is a template with every prunable channel count drawn uniformly between {@code minKeep} of its
+ * width and the full width — what width search can produce. Sample {@code i} depends only on
+ * (seed, i), so a resumed collection draws the same list.
+ */
+public final class SpecSampler {
+
+    private final List<NetworkUnits.Unit> templates = new ArrayList<>();
+    private final long seed;
+    private final double minKeep;
+
+    /**
+     * @param config the search space, e.g. the {@code supernet} preset
+     * @param sizes input sizes (H, W) the units are taken at
+     * @param minKeep the smallest fraction of a width a sample keeps, in (0, 1]
+     * @param seed the seed of the sample list
+     */
+    public SpecSampler(SupernetConfig config, List<int[]> sizes, double minKeep, long seed) {
+        if (!(minKeep > 0 && minKeep <= 1)) {
+            throw new IllegalArgumentException("minKeep must be in (0, 1], was " + minKeep);
+        }
+        if (sizes.isEmpty()) {
+            throw new IllegalArgumentException("give at least one input size");
+        }
+        this.seed = seed;
+        this.minKeep = minKeep;
+        Supernet net = Supernet.of(config);
+        Map<String, NetworkUnits.Unit> unique = new LinkedHashMap<>();
+        for (int[] size : sizes) {
+            for (NetworkUnits.Unit u : NetworkUnits.allCandidates(net, new Shape(1, 3, size[0], size[1]))) {
+                unique.putIfAbsent(Units.key(u.spec()), u);
+            }
+        }
+        templates.addAll(unique.values());
+    }
+
+    /** The distinct units of the search space at full width. */
+    public List<BlockSpec> templates() {
+        return templates.stream().map(NetworkUnits.Unit::spec).toList();
+    }
+
+    /** The first {@code n} samples. */
+    public List<BlockSpec> samples(int n) {
+        List<BlockSpec> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(sample(i));
+        }
+        return out;
+    }
+
+    /** Sample {@code i}. */
+    public BlockSpec sample(int i) {
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
+        for (int attempt = 0; attempt < 50; attempt++) {
+            NetworkUnits.Unit t = templates.get(random.nextInt(templates.size()));
+            try {
+                BlockSpec spec = Units.canonical(randomise(t, random));
+                Units.build(spec);
+                return spec;
+            } catch (RuntimeException e) {
+                // an impossible draw (e.g. attention heads that do not divide the token width): draw again
+            }
+        }
+        throw new IllegalStateException("no valid unit after 50 draws: check the search space's block parameters");
+    }
+
+    private BlockSpec randomise(NetworkUnits.Unit t, SplittableRandom random) {
+        BlockSpec s = t.spec();
+        BlockArgs a = s.args();
+        int in = t.in() instanceof NetworkUnits.Fixed ? a.inChannels() : draw(a.inChannels(), random);
+        int out = t.out() instanceof NetworkUnits.Fixed ? a.outChannels() : t.in().equals(t.out()) ? in : draw(a.outChannels(), random);
+        if (s.type().equals("mhsa")) {
+            int patch = (int) Math.round(a.params().getOrDefault("patch", 1.0));
+            int heads = (int) Math.round(a.params().getOrDefault("heads", 1.0));
+            int step = heads / gcd(heads, patch * patch);
+            in = Math.max(step, in / step * step);
+            out = in;
+        }
+        Map<String, Integer> widths = new TreeMap<>();
+        for (Map.Entry<String, Integer> e : a.widths().entrySet()) {
+            NetworkUnits.Ref ref = t.widths().get(e.getKey());
+            boolean isOut = ref != null && ref.equals(t.out());
+            widths.put(e.getKey(), isOut ? out : ref == null ? e.getValue() : draw(e.getValue(), random));
+        }
+        // Widths that are a multiple of the input (a grouped expansion's gathered width) need no care:
+        // the block derives them.
+        return new BlockSpec(s.type(), new BlockArgs(in, out, a.stride(), a.params(), widths), s.height(), s.width());
+    }
+
+    private int draw(int full, SplittableRandom random) {
+        int lo = Math.max(1, (int) Math.ceil(full * minKeep));
+        return lo + random.nextInt(full - lo + 1);
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+}

@@ -1,0 +1,223 @@
+package org.rtseg.latency;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rtseg.core.Engines;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.core.training.MomentumSgd;
+import org.rtseg.search.ChannelMask;
+import org.rtseg.search.GumbelChoice;
+import org.rtseg.search.SearchSpace;
+import org.rtseg.search.SubnetExtractor;
+
+/** Eq. 9 with the latency predictor: differentiable, consistent with the extracted network, and it drives a search to a target. */
+class LatencyCostTest {
+
+    private static final Shape INPUT = new Shape(1, 3, 256, 512);
+    private static LatencyMlp mlp;
+
+    @BeforeAll
+    static void fit() {
+        mlp = LatencyMlpTest.fitSynthetic(Fixtures.tiny(), 400, 800, new ArrayList<>());
+        mlp.setNetworkOffsetMs(0.5);
+    }
+
+    @AfterAll
+    static void close() {
+        mlp.close();
+    }
+
+    @Test
+    void gradientMatchesFiniteDifferencesOnTheSoftInputs() {
+        try (Model model = ModelDirectory.create(Fixtures.tiny(), Device.cpu()); NDManager m = Engines.pytorch().newBaseManager()) {
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            try (LatencyCost cost = new LatencyCost(mlp, space, INPUT)) {
+                assertTrue(cost.softCounts() > 10 && cost.paths() > 5, cost.softCounts() + " counts, " + cost.paths() + " paths");
+                SplittableRandom random = new SplittableRandom(3);
+                float[] counts = new float[cost.softCounts()];
+                for (int i = 0; i < counts.length; i++) {
+                    counts[i] = (float) (3 + 13 * random.nextDouble());
+                }
+                float[] probs = new float[cost.paths()];
+                for (int i = 0; i < probs.length; i++) {
+                    probs[i] = (float) (0.1 + random.nextDouble());
+                }
+                NDArray c = m.create(counts);
+                NDArray p = m.create(probs);
+                c.setRequiresGradient(true);
+                p.setRequiresGradient(true);
+                try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
+                    gc.backward(cost.cost(c, p));
+                }
+                float[] gc = c.getGradient().toFloatArray();
+                float[] gp = p.getGradient().toFloatArray();
+                double scale = 0;
+                int checked = 0;
+                for (int i = 0; i < counts.length; i++) {
+                    double[] fd = differences(cost, m, counts, probs, i, true);
+                    if (Math.abs(fd[0] - fd[1]) > 0.02 * Math.abs(fd[0] + fd[1]) / 2 + 2 * fd[2]) {
+                        continue; // a ReLU kink of the MLP within ±h: one-sided slopes differ, no derivative to compare
+                    }
+                    double central = (fd[0] + fd[1]) / 2;
+                    assertEquals(central, gc[i], 0.01 * Math.abs(central) + fd[2], "count " + i);
+                    scale += Math.abs(central);
+                    checked++;
+                }
+                assertTrue(checked >= 0.7 * counts.length, "checked " + checked + " of " + counts.length);
+                assertTrue(scale > 1e-2, "the counts matter: " + scale);
+                int costly = 0;
+                for (int i = 0; i < probs.length; i++) {
+                    double[] d = differences(cost, m, counts, probs, i, false);
+                    double fd = (d[0] + d[1]) / 2;
+                    assertEquals(fd, gp[i], 0.01 * Math.abs(fd) + d[2], "probability " + i);
+                    assertTrue(gp[i] >= 0, "no path saves time");
+                    costly += gp[i] > 0 ? 1 : 0;
+                }
+                assertEquals(probs.length - 2, costly, "every path but the two skips costs time");
+            }
+        }
+    }
+
+    /** Forward and backward one-sided differences of the cost in one soft input. */
+    private static double[] differences(LatencyCost cost, NDManager m, float[] counts, float[] probs, int i, boolean count) {
+        float[] c = counts.clone();
+        float[] p = probs.clone();
+        float h = count ? 0.001f * counts[i] : 0.01f;
+        double mid = cost.cost(m.create(c), m.create(p)).getFloat();
+        (count ? c : p)[i] += h;
+        double up = cost.cost(m.create(c), m.create(p)).getFloat();
+        (count ? c : p)[i] -= 2 * h;
+        double down = cost.cost(m.create(c), m.create(p)).getFloat();
+        // float32 rounding of a sum of that size, divided by the step: the resolution of the differences
+        double noise = 8 * Math.ulp((float) mid) / h;
+        return new double[] {(up - mid) / h, (mid - down) / h, noise};
+    }
+
+    @Test
+    void atBinarisedMasksItIsThePredictionOfTheExtractedNetworkAndGradientsReachTheArchitecture() {
+        try (Model model = ModelDirectory.create(Fixtures.tiny(), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 2);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            SplittableRandom random = new SplittableRandom(9);
+            for (ChannelMask mask : space.masks()) {
+                float[] w = new float[mask.channels()];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = random.nextDouble() < 0.7 ? 0.9f : 0.1f;
+                }
+                w[0] = 0.9f;
+                mask.weight().getArray().set(w);
+            }
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                alpha[random.nextInt(alpha.length)] = 100f; // one-hot in probability
+                g.logits().getArray().set(alpha);
+            }
+            space.decide();
+            try (LatencyCost cost = new LatencyCost(mlp, space, INPUT); NDManager scope = m.newSubManager()) {
+                double soft;
+                try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
+                    NDArray c = cost.cost(space, new ParameterStore(scope, false));
+                    soft = c.getFloat();
+                    gc.backward(c);
+                }
+                double masks = 0;
+                for (ChannelMask mask : space.masks()) {
+                    masks += mask.weight().getArray().getGradient().abs().sum().getFloat();
+                }
+                assertTrue(masks > 0, "the mask weights get a gradient");
+                double alphas = 0;
+                for (GumbelChoice g : space.choices()) {
+                    alphas += g.logits().getArray().getGradient().abs().sum().getFloat();
+                }
+                assertTrue(alphas >= 0 && Double.isFinite(alphas));
+                try (Model sub = ModelDirectory.create(new org.rtseg.search.SubnetExtractor(space).config(), Device.cpu())) {
+                    double hard = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), INPUT));
+                    assertEquals(hard, soft, 1e-4 * hard, "soft cost at binarised masks vs the extracted network");
+                    assertEquals(org.rtseg.core.complexity.Complexity.of(ModelDirectory.network(sub), INPUT,
+                            org.rtseg.core.complexity.Complexity.Options.EVAL).macs(),
+                            NetworkUnits.specs(ModelDirectory.network(sub), INPUT).stream().mapToLong(Units::macs).sum());
+                }
+            }
+        }
+    }
+
+    @Test
+    void theRegulariserAloneDrivesTheArchitectureToTheTarget() {
+        try (Model model = ModelDirectory.create(Fixtures.tiny(), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            SplittableRandom random = new SplittableRandom(5);
+            for (ChannelMask mask : space.masks()) {
+                float[] c = new float[mask.channels()];
+                for (int i = 0; i < c.length; i++) {
+                    c[i] = (float) (0.6 + 0.8 * random.nextDouble());
+                }
+                mask.weight().getArray().set(c);
+            }
+            try (LatencyCost cost = new LatencyCost(mlp, space, INPUT)) {
+                double full = cost.cost(space, new ParameterStore(m, false)).getFloat();
+                double target = 0.7 * full;
+                MomentumSgd sgd = MomentumSgd.builder().learningRate((id, n) -> 0.02f).momentum(0.5f).build();
+                double reached = full;
+                List<Parameter> arch = space.architectureParameters();
+                for (int step = 0; step < 300 && Math.abs(reached - target) > 0.02 * target; step++) {
+                    try (NDManager scope = m.newSubManager()) {
+                        try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
+                            NDArray c = cost.cost(space, new ParameterStore(scope, false));
+                            reached = c.getFloat();
+                            gc.backward(c.sub((float) target).div((float) target).square().mul(50f));
+                        }
+                        int i = 0;
+                        for (Parameter p : arch) {
+                            sgd.update("p" + i++, p.getArray(), p.getArray().getGradient());
+                        }
+                    }
+                }
+                assertEquals(target, reached, 0.05 * target, "full " + full + " ms, target " + target);
+            }
+        }
+    }
+
+    @Test
+    void targetSearchReachesATargetAndLeavesAChannelInEveryGroup() {
+        try (Model model = ModelDirectory.create(Fixtures.tiny(), Device.cpu())) {
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            try (LatencyCost cost = new LatencyCost(mlp, space, INPUT)) {
+                double full = cost.cost(space, new ParameterStore(model.getNDManager(), false)).getFloat();
+                double reached = TargetSearch.reach(space, cost, 0.6 * full, 400, 0.02f);
+                assertEquals(0.6 * full, reached, 0.05 * 0.6 * full);
+            }
+            ChannelMask first = space.masks().get(0);
+            first.weight().getArray().set(new float[first.channels()]);
+            TargetSearch.keepOneChannel(space);
+            for (ChannelMask mask : space.masks()) {
+                assertTrue(mask.weight().getArray().gt(ChannelMask.THRESHOLD).sum().getLong() >= 1);
+            }
+            assertEquals(1, first.weight().getArray().gt(ChannelMask.THRESHOLD).sum().getLong());
+            space.decide();
+            try (Model sub = ModelDirectory.create(new org.rtseg.search.SubnetExtractor(space).config(), Device.cpu())) {
+                assertTrue(!ModelDirectory.network(sub).config().widths().isEmpty());
+            }
+        }
+    }
+}
