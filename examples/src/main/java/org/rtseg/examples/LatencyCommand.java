@@ -27,6 +27,7 @@ import org.rtseg.latency.SpecSampler;
 import org.rtseg.latency.Splits;
 import org.rtseg.latency.TargetSearch;
 import org.rtseg.search.SearchSpace;
+import org.rtseg.search.SubnetExtractor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -348,7 +349,7 @@ final class LatencyCommand implements Runnable {
                         double perStep = (System.nanoTime() - s0) / 1e6;
                         space.decide();
                         space.detach();
-                        try (Model sub = ModelDirectory.create(NetworkCalibration.architecture(space), device)) {
+                        try (Model sub = ModelDirectory.create(new SubnetExtractor(space).config(), device)) {
                             double predicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), input));
                             double measured = NetworkCalibration.measure(sub, input, m).medianMs();
                             System.out.printf(Locale.ROOT,

@@ -61,6 +61,9 @@ final class SearchCommand extends PhaseCommand {
                     .run(resume, run.training().iterations());
             SearchState.save(space, work.resolve("search"));
             double reached = cost.cost(space, new ai.djl.training.ParameterStore(model.getNDManager(), false)).getFloat();
+            if (cost instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
             System.out.printf(Locale.ROOT, "search state written to %s: expected cost %.3f %s, target %.3f%n",
                     work.resolve("search"), reached, cost.unit(), goal);
         }
