@@ -49,6 +49,12 @@ public record DataConfig(
         }
     }
 
+    /** The same data with another number of synthetic scenes. */
+    public DataConfig withSamples(int count) {
+        return new DataConfig(dataset, root, split, classes, count, sceneHeight, sceneWidth, cropHeight, cropWidth,
+                scaleMin, scaleMax, flip, jitter, seed);
+    }
+
     /** Number of classes of the dataset. */
     public int numClasses() {
         return switch (dataset) {

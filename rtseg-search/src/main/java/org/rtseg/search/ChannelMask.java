@@ -15,7 +15,8 @@ import org.rtseg.core.nn.Tensors;
  * The paper's depthwise binary convolution (DWBC, §Width search): one weight c per channel of a
  * group; the forward pass uses the binarised b = 1[c &gt; 0.5] (eq. 3–4), so pruned channels are
  * exactly zero, and the backward pass hands ∂L/∂b straight to c (straight-through estimator, eq.
- * 6). Weights start at 1, above the threshold: every channel is kept until the loss prunes it.
+ * 6). Weights start at 1, above the threshold: every channel is kept until the loss prunes it; at
+ * least one channel of a group always stays.
  */
 public final class ChannelMask extends AbstractBlock {
 
@@ -52,10 +53,28 @@ public final class ChannelMask extends AbstractBlock {
         return binarize(Tensors.inScope(ps.getManager(), ps.getValue(weight, device, training)));
     }
 
-    /** Eq. 4 with the estimator of eq. 6 applied to given weights. */
+    /**
+     * Eq. 4 with the estimator of eq. 6 applied to given weights. The channel with the largest
+     * weight is always kept: a group pruned to nothing would cut the network in two.
+     */
     static NDArray binarize(NDArray c) {
-        NDArray hard = c.gt(THRESHOLD).toType(DataType.FLOAT32, false);
+        NDArray hard = c.gt(THRESHOLD).logicalOr(c.eq(c.max())).toType(DataType.FLOAT32, false);
         return c.add(hard.sub(c).stopGradient());
+    }
+
+    /** The channels eq. 4 keeps for given weights: above the threshold, or the largest one. */
+    static int[] kept(float[] c) {
+        int[] above = java.util.stream.IntStream.range(0, c.length).filter(i -> c[i] > THRESHOLD).toArray();
+        if (above.length > 0) {
+            return above;
+        }
+        int best = 0;
+        for (int i = 1; i < c.length; i++) {
+            if (c[i] > c[best]) {
+                best = i;
+            }
+        }
+        return new int[] {best};
     }
 
     /** Masks N×C×H×W features: b ⊙ x. */

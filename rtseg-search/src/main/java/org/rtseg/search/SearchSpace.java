@@ -156,8 +156,7 @@ public final class SearchSpace extends AbstractBlock {
             if (m == null) {
                 return IntStream.range(0, b.size()).toArray();
             }
-            float[] c = m.weight().getArray().toFloatArray();
-            return IntStream.range(0, c.length).filter(i -> c[i] > ChannelMask.THRESHOLD).toArray();
+            return ChannelMask.kept(m.weight().getArray().toFloatArray());
         }
         if (space instanceof Repeat r) {
             return IntStream.of(kept(r.source())).flatMap(i -> IntStream.range(i * r.times(), (i + 1) * r.times())).toArray();

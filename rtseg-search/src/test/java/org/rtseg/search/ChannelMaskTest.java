@@ -16,6 +16,16 @@ import org.rtseg.core.Engines;
 class ChannelMaskTest {
 
     @Test
+    void aGroupKeepsItsStrongestChannel() {
+        try (NDManager m = Engines.pytorch().newBaseManager()) {
+            NDArray c = m.create(new float[] {0.1f, 0.4f, -2f});
+            assertArrayEquals(new float[] {0, 1, 0}, ChannelMask.binarize(c).toFloatArray(), 0f);
+            assertArrayEquals(new int[] {1}, ChannelMask.kept(new float[] {0.1f, 0.4f, -2f}));
+            assertArrayEquals(new int[] {0, 2}, ChannelMask.kept(new float[] {0.6f, 0.4f, 0.9f}));
+        }
+    }
+
+    @Test
     void forwardUsesTheBinarisedWeightsAndBackwardPassesStraightThrough() {
         try (NDManager m = Engines.pytorch().newBaseManager()) {
             ChannelMask mask = new ChannelMask(4);

@@ -1,0 +1,303 @@
+package org.rtseg.examples;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.rtseg.core.Engines;
+import org.rtseg.core.complexity.Complexity;
+import org.rtseg.core.io.AtomicFiles;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.core.supernet.Supernet;
+import org.rtseg.data.ImageFiles;
+import org.rtseg.data.LabelMap;
+import org.rtseg.data.LabeledImage;
+import org.rtseg.data.RgbImage;
+import org.rtseg.data.SegmentationDataset;
+import org.rtseg.data.augment.EvalTransform;
+import org.rtseg.data.augment.TransformedSample;
+import org.rtseg.data.eval.PredictionWriter;
+import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.search.MacCost;
+import org.rtseg.search.SearchSpace;
+import org.rtseg.search.SegmentationTrainer;
+import org.rtseg.search.SubnetExtractor;
+import org.rtseg.search.TrainingConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code rtseg demo}: the whole method on synthetic street scenes, no download — pretrain a small
+ * supernet, search under a MAC target, extract the subnet, fine-tune it with the boosters,
+ * evaluate both, and write a report, pictures and curves into a work dir.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs pretrain → search → extract → fine-tune → evaluate on synthetic scenes and writes report.json, figures and predictions.")
+final class DemoCommand implements Callable<Integer> {
+
+    private static final Shape FULL_SIZE = new Shape(1, 3, 512, 1024);
+    private static final String CITYSCAPES_FRAME = "data/cityscapes/leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png";
+
+    @Option(names = "--work", defaultValue = "rtseg-demo", description = "work directory (default ${DEFAULT-VALUE})")
+    Path work;
+
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--pretrain-iterations", defaultValue = "600", description = "default ${DEFAULT-VALUE}")
+    int pretrainIterations;
+
+    @Option(names = "--search-iterations", defaultValue = "300", description = "default ${DEFAULT-VALUE}")
+    int searchIterations;
+
+    @Option(names = "--finetune-iterations", defaultValue = "400", description = "default ${DEFAULT-VALUE}")
+    int finetuneIterations;
+
+    @Option(names = "--val-scenes", defaultValue = "150", description = "held-out scenes scored (default ${DEFAULT-VALUE})")
+    int valScenes;
+
+    @Option(names = "--target-ratio", defaultValue = "0.7",
+            description = "MAC target as a fraction of the supernet's eval graph at 512x1024 (default ${DEFAULT-VALUE})")
+    double targetRatio;
+
+    @Option(names = "--shared", description = "the shared sample data folder (default: ../shared or -Drtseg.shared)")
+    Path shared;
+
+    private final Map<String, Double> seconds = new LinkedHashMap<>();
+    private final Map<String, List<SegmentationTrainer.Step>> curves = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
+        int used = Threads.configure(threads);
+        RunConfig run = demoConfig();
+        Files.createDirectories(work);
+        run.save(work.resolve("run.json"));
+        Path supernetDir = work.resolve("supernet");
+        Path subnetDir = work.resolve("subnet");
+        Path modelDir = work.resolve("model");
+        train("pretrain", SegmentationTrainer.Phase.PRETRAIN, run, pretrainIterations, null, supernetDir, null);
+        double supernetGmacs;
+        double target;
+        double expected;
+        try (Model supernet = ModelDirectory.load(supernetDir, Engines.defaultDevice())) {
+            supernetGmacs = gmacs(ModelDirectory.network(supernet));
+        }
+        target = targetRatio * supernetGmacs;
+        expected = search(run, supernetDir, subnetDir, target);
+        train("finetune", SegmentationTrainer.Phase.FINETUNE, run, finetuneIterations, subnetDir, modelDir, supernetDir);
+        report(run, supernetDir, modelDir, supernetGmacs, target, expected, used, start);
+        return 0;
+    }
+
+    /** The demo's run config, shipped as a resource. */
+    private static RunConfig demoConfig() throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("demo.json")) {
+            Path tmp = Files.createTempFile("rtseg-demo", ".json");
+            try {
+                Files.write(tmp, in.readAllBytes());
+                return RunConfig.load(tmp, List.of());
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    private static TrainingConfig withIterations(TrainingConfig t, int iterations) {
+        return TrainingConfig.fromJson(t.toJson().replaceFirst("\"iterations\" : \\d+", "\"iterations\" : " + iterations)
+                .replaceFirst("\"warmupIterations\" : \\d+", "\"warmupIterations\" : " + Math.min(t.warmupIterations(), iterations - 1)), "demo");
+    }
+
+    /** Pretrains (from scratch) or fine-tunes (from {@code from}, distilling from {@code teacher}). */
+    private void train(String name, SegmentationTrainer.Phase phase, RunConfig run, int iterations, Path from, Path out, Path teacher)
+            throws Exception {
+        long t0 = System.nanoTime();
+        try (Model model = from == null ? ModelDirectory.create(run.networkConfig(), Engines.defaultDevice())
+                        : ModelDirectory.load(from, Engines.defaultDevice());
+                Model distil = teacher == null ? null : ModelDirectory.load(teacher, Engines.defaultDevice())) {
+            List<SegmentationTrainer.Step> steps = SegmentationTrainer.builder()
+                    .phase(phase)
+                    .supernet(ModelDirectory.network(model))
+                    .teacher(distil == null ? null : ModelDirectory.network(distil))
+                    .config(withIterations(run.training(), iterations))
+                    .batches(PhaseCommand.batches(run))
+                    .workDir(work.resolve(name))
+                    .manager(model.getNDManager())
+                    .build()
+                    .run(false, iterations);
+            curves.put(name, steps);
+            ModelDirectory.save(model, out);
+        }
+        seconds.put(name, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Searches and extracts; returns the MacCost of the searched state. */
+    private double search(RunConfig run, Path supernetDir, Path subnetDir, double target) throws Exception {
+        long t0 = System.nanoTime();
+        double reached;
+        try (Model model = ModelDirectory.load(supernetDir, Engines.defaultDevice());
+                Model teacher = ModelDirectory.load(supernetDir, Engines.defaultDevice())) {
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), run.training().seed());
+            space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            MacCost cost = new MacCost(space, FULL_SIZE);
+            List<SegmentationTrainer.Step> steps = SegmentationTrainer.builder()
+                    .phase(SegmentationTrainer.Phase.SEARCH)
+                    .searchSpace(space)
+                    .teacher(ModelDirectory.network(teacher))
+                    .cost(cost, target)
+                    .config(withIterations(run.training(), searchIterations))
+                    .batches(PhaseCommand.batches(run))
+                    .workDir(work.resolve("search"))
+                    .manager(model.getNDManager())
+                    .build()
+                    .run(false, searchIterations);
+            curves.put("search", steps);
+            space.decide();
+            reached = cost.cost(space, new ParameterStore(model.getNDManager(), false)).getFloat();
+            try (Model subnet = new SubnetExtractor(space).extract(Engines.defaultDevice())) {
+                ModelDirectory.save(subnet, subnetDir);
+            }
+        }
+        seconds.put("search+extract", (System.nanoTime() - t0) / 1e9);
+        return reached;
+    }
+
+    private static double gmacs(Supernet net) {
+        return Complexity.of(net, FULL_SIZE, Complexity.Options.EVAL).macs() / 1e9;
+    }
+
+    private void report(RunConfig run, Path supernetDir, Path modelDir, double supernetGmacs, double target, double expected,
+            int threads, long start) throws Exception {
+        long t0 = System.nanoTime();
+        SegmentationDataset val = run.data().withSamples(valScenes).evaluation("val");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode report = json.createObjectNode();
+        report.put("engine", "PyTorch " + Engines.pytorch().getVersion());
+        report.put("device", Engines.defaultDevice().toString());
+        report.put("threads", threads);
+        report.put("dataset", "synthetic street scenes, " + run.data().sceneHeight() + "x" + run.data().sceneWidth()
+                + ", " + valScenes + " held-out scenes");
+        List<Figures.Point> points = new ArrayList<>();
+        ObjectNode networks = report.putObject("networks");
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        dirs.put("supernet", supernetDir);
+        dirs.put("subnet", modelDir);
+        double subnetMsPerGmac = 0;
+        for (Map.Entry<String, Path> e : dirs.entrySet()) {
+            try (Model model = ModelDirectory.load(e.getValue(), Engines.defaultDevice())) {
+                Supernet net = ModelDirectory.network(model);
+                SegmentationMetrics metrics = Evaluation.of(net, val, model.getNDManager(), "evaluate " + e.getKey());
+                Complexity.Report c = Complexity.of(net, FULL_SIZE, Complexity.Options.EVAL);
+                ForwardTiming small = ForwardTiming.measure(net, model.getNDManager(),
+                        new Shape(1, 3, run.data().sceneHeight(), run.data().sceneWidth()), 3, 20);
+                ForwardTiming full = ForwardTiming.measure(net, model.getNDManager(), FULL_SIZE, 1, 5);
+                ObjectNode n = networks.putObject(e.getKey());
+                n.put("mIoU", metrics.meanIoU());
+                n.put("averaging", metrics.rule().toString());
+                ObjectNode perClass = n.putObject("classIoU");
+                for (int k = 0; k < metrics.classNames().size(); k++) {
+                    perClass.put(metrics.classNames().get(k), metrics.iou()[k]);
+                }
+                n.put("params", c.params());
+                n.put("gmacs_512x1024", c.macs() / 1e9);
+                n.put("ms_demo_size", small.medianMs());
+                n.put("ms_512x1024", full.medianMs());
+                points.add(new Figures.Point(e.getKey(), full.medianMs(), metrics.meanIoU()));
+                if (e.getKey().equals("subnet")) {
+                    subnetMsPerGmac = full.medianMs() / (c.macs() / 1e9);
+                    writePredictions(net, model.getNDManager(), val);
+                }
+            }
+        }
+        ObjectNode search = report.putObject("search");
+        search.put("unit", "GMACs at 1x3x512x1024");
+        search.put("supernet_eval_graph", supernetGmacs);
+        search.put("target", target);
+        search.put("expected_at_end", expected);
+        search.put("achieved", networks.get("subnet").get("gmacs_512x1024").asDouble());
+        List<Figures.Marker> markers = new ArrayList<>();
+        for (Object[] preset : new Object[][] {{"RTSeg-S", 5.7}, {"RTSeg-M", 9.2}, {"RTSeg-L", 20.8}}) {
+            markers.add(new Figures.Marker(preset[0] + " " + preset[1] + " GMACs ≈", subnetMsPerGmac * (double) preset[1]));
+        }
+        Path figures = work.resolve("figures");
+        Figures.latencyMiou(figures.resolve("latency_miou.png"),
+                "mIoU (synthetic scenes) vs CPU latency at 1x3x512x1024", points, markers);
+        Figures.trainingCurves(figures.resolve("training_curves.png"), curves);
+        seconds.put("evaluate+report", (System.nanoTime() - t0) / 1e9);
+        seconds.put("total", (System.nanoTime() - start) / 1e9);
+        ObjectNode wall = report.putObject("wall_seconds");
+        seconds.forEach(wall::put);
+        AtomicFiles.writeString(work.resolve("report.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        printSummary(report);
+    }
+
+    /** Colour masks and overlays of a few held-out scenes and, when present, a real Cityscapes frame. */
+    private void writePredictions(Supernet net, NDManager manager, SegmentationDataset val) throws IOException {
+        PredictionWriter writer = new PredictionWriter(val.format());
+        Path out = work.resolve("predictions");
+        List<LabeledImage> images = new ArrayList<>();
+        for (int i = 0; i < Math.min(4, val.size()); i++) {
+            images.add(val.load(i));
+        }
+        Path root = shared != null ? shared : Path.of(System.getProperty("rtseg.shared", "../shared"));
+        Path frame = root.resolve(CITYSCAPES_FRAME);
+        if (Files.exists(frame)) {
+            RgbImage rgb = ImageFiles.readRgb(frame);
+            images.add(new LabeledImage("cityscapes_frankfurt_000000_000294", rgb,
+                    new LabelMap(rgb.width(), rgb.height(), new byte[rgb.width() * rgb.height()])));
+        }
+        for (LabeledImage image : images) {
+            LabelMap prediction = predict(net, manager, image);
+            writer.writeColorMask(out.resolve(image.key() + "_mask.png"), prediction);
+            writer.writeOverlay(out.resolve(image.key() + "_overlay.png"), image.image(), prediction, 0.5);
+        }
+    }
+
+    private static LabelMap predict(Supernet net, NDManager manager, LabeledImage image) {
+        TransformedSample sample = EvalTransform.none().apply(image, new java.util.SplittableRandom(0));
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = scope.create(sample.image(), new Shape(1, 3, sample.height(), sample.width()));
+            NDArray logits = net.forward(new ParameterStore(scope, false), new NDList(x), false).singletonOrThrow();
+            int[] classes = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
+            byte[] values = new byte[classes.length];
+            for (int i = 0; i < classes.length; i++) {
+                values[i] = (byte) classes[i];
+            }
+            return new LabelMap(sample.width(), sample.height(), values);
+        }
+    }
+
+    private void printSummary(ObjectNode report) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-10s %8s %10s %12s %14s %16s%n", "network", "mIoU", "params", "GMACs@512", "ms@demo-size", "ms@512x1024");
+        report.get("networks").fields().forEachRemaining(e -> {
+            var n = e.getValue();
+            System.out.printf(Locale.ROOT, "%-10s %8.3f %,10d %12.3f %14.2f %16.1f%n", e.getKey(), n.get("mIoU").asDouble(),
+                    n.get("params").asLong(), n.get("gmacs_512x1024").asDouble(), n.get("ms_demo_size").asDouble(),
+                    n.get("ms_512x1024").asDouble());
+        });
+        var s = report.get("search");
+        System.out.printf(Locale.ROOT, "search target %.3f GMACs, achieved %.3f GMACs (supernet eval graph %.3f)%n",
+                s.get("target").asDouble(), s.get("achieved").asDouble(), s.get("supernet_eval_graph").asDouble());
+        StringBuilder wall = new StringBuilder("wall time:");
+        report.get("wall_seconds").fields().forEachRemaining(e -> wall.append(String.format(Locale.ROOT, " %s %.0f s;", e.getKey(), e.getValue().asDouble())));
+        System.out.println(wall);
+        System.out.println("report, figures and predictions in " + work.toAbsolutePath());
+    }
+}

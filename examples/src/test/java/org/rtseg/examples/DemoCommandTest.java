@@ -1,0 +1,46 @@
+package org.rtseg.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A shortened demo writes every artefact the full one does. */
+class DemoCommandTest {
+
+    @Test
+    void writesReportFiguresAndPredictions(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("demo");
+        CoreCommandsTest.Run r = CoreCommandsTest.run("demo", "--work", work.toString(), "--threads", "1",
+                "--pretrain-iterations", "6", "--search-iterations", "4", "--finetune-iterations", "4", "--val-scenes", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("search target"), r.out());
+        JsonNode report = new ObjectMapper().readTree(work.resolve("report.json").toFile());
+        for (String net : new String[] {"supernet", "subnet"}) {
+            JsonNode n = report.at("/networks/" + net);
+            double miou = n.get("mIoU").asDouble();
+            assertTrue(miou >= 0 && miou <= 1, net + " mIoU " + miou);
+            assertEquals(8, n.get("classIoU").size(), "per-class IoU of the 8 synthetic classes");
+            assertTrue(n.get("params").asLong() > 0 && n.get("gmacs_512x1024").asDouble() > 0);
+            assertTrue(n.get("ms_demo_size").asDouble() > 0 && n.get("ms_512x1024").asDouble() > 0);
+        }
+        assertTrue(report.at("/search/target").asDouble() > 0 && report.at("/search/achieved").asDouble() > 0);
+        for (String phase : new String[] {"pretrain", "search+extract", "finetune", "total"}) {
+            assertTrue(report.at("/wall_seconds").has(phase), phase);
+        }
+        for (String png : new String[] {"figures/latency_miou.png", "figures/training_curves.png", "predictions/scene_0_overlay.png",
+            "predictions/scene_0_mask.png"}) {
+            assertTrue(ImageIO.read(work.resolve(png).toFile()).getWidth() > 0, png);
+        }
+        Path shared = Path.of(System.getProperty("rtseg.shared", "../shared"), "data/cityscapes");
+        if (Files.exists(shared)) {
+            assertTrue(Files.exists(work.resolve("predictions/cityscapes_frankfurt_000000_000294_overlay.png")));
+        }
+    }
+}
