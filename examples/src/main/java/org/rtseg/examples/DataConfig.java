@@ -27,15 +27,17 @@ import org.rtseg.data.augment.TrainAugmentation;
  * @param sceneWidth synthetic scene width
  * @param cropHeight training crop height (0: no crop)
  * @param cropWidth training crop width (0: no crop)
- * @param scaleMin smallest random scale
- * @param scaleMax largest random scale
+ * @param scales random scales to choose from (e.g. [0.5, 0.75, 1.0, 2.0]); null for the range below
+ * @param scaleMin smallest random scale (when {@code scales} is null)
+ * @param scaleMax largest random scale (when {@code scales} is null)
  * @param flip random horizontal flips
  * @param jitter colour jitter strength (brightness, contrast, saturation)
  * @param seed the data seed
  */
 public record DataConfig(
         String dataset, String root, String split, int classes, int samples, int sceneHeight, int sceneWidth,
-        int cropHeight, int cropWidth, double scaleMin, double scaleMax, boolean flip, double jitter, long seed) {
+        int cropHeight, int cropWidth, java.util.List<Double> scales, double scaleMin, double scaleMax, boolean flip, double jitter,
+        long seed) {
 
     public DataConfig {
         if (dataset == null || !java.util.List.of("synthetic", "cityscapes", "voc", "ade20k").contains(dataset)) {
@@ -44,7 +46,10 @@ public record DataConfig(
         if (!dataset.equals("synthetic") && root == null) {
             throw new ConfigException("data.root is required for " + dataset + " (the folder of its official layout)");
         }
-        if (!(scaleMin > 0 && scaleMax >= scaleMin)) {
+        if (scales != null && (scales.isEmpty() || scales.stream().anyMatch(x -> x == null || !(x > 0)))) {
+            throw new ConfigException("data.scales must be positive numbers, was " + scales);
+        }
+        if (scales == null && !(scaleMin > 0 && scaleMax >= scaleMin)) {
             throw new ConfigException("data.scaleMin/scaleMax must satisfy 0 < min ≤ max, was " + scaleMin + ", " + scaleMax);
         }
     }
@@ -52,7 +57,7 @@ public record DataConfig(
     /** The same data with another number of synthetic scenes. */
     public DataConfig withSamples(int count) {
         return new DataConfig(dataset, root, split, classes, count, sceneHeight, sceneWidth, cropHeight, cropWidth,
-                scaleMin, scaleMax, flip, jitter, seed);
+                scales, scaleMin, scaleMax, flip, jitter, seed);
     }
 
     /** Number of classes of the dataset. */
@@ -67,7 +72,10 @@ public record DataConfig(
 
     /** The training set, augmented, prepared. */
     public SegmentationDataset training(int batchSize) throws IOException {
-        TrainAugmentation aug = new TrainAugmentation(ScaleSampling.range(scaleMin, scaleMax), cropHeight, cropWidth, flip,
+        ScaleSampling sampling = scales != null
+                ? ScaleSampling.choices(scales.stream().mapToDouble(Double::doubleValue).toArray())
+                : ScaleSampling.range(scaleMin, scaleMax);
+        TrainAugmentation aug = new TrainAugmentation(sampling, cropHeight, cropWidth, flip,
                 new ColorJitter(jitter, jitter, jitter), Normalization.IMAGENET);
         return open(split, aug, batchSize);
     }

@@ -1,5 +1,6 @@
 package org.rtseg.examples;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -34,10 +35,9 @@ import org.rtseg.data.augment.EvalTransform;
 import org.rtseg.data.augment.TransformedSample;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
-import org.rtseg.search.SearchSpace;
 import org.rtseg.search.SegmentationTrainer;
-import org.rtseg.search.SubnetExtractor;
 import org.rtseg.search.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,10 +60,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--pretrain-iterations", defaultValue = "600", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--pretrain-iterations", defaultValue = "500", description = "default ${DEFAULT-VALUE}")
     int pretrainIterations;
 
-    @Option(names = "--search-iterations", defaultValue = "300", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--search-iterations", defaultValue = "250", description = "default ${DEFAULT-VALUE}")
     int searchIterations;
 
     @Option(names = "--finetune-iterations", defaultValue = "400", description = "default ${DEFAULT-VALUE}")
@@ -89,21 +89,35 @@ final class DemoCommand implements Callable<Integer> {
         RunConfig run = demoConfig();
         Files.createDirectories(work);
         run.save(work.resolve("run.json"));
-        Path supernetDir = work.resolve("supernet");
-        Path subnetDir = work.resolve("subnet");
-        Path modelDir = work.resolve("model");
-        train("pretrain", SegmentationTrainer.Phase.PRETRAIN, run, pretrainIterations, null, supernetDir, null);
+        Device device = Engines.defaultDevice();
+        BatchSource batches = PhaseCommand.batches(run);
+        Path supernetDir = work.resolve("pretrain/model");
+        Path modelDir = work.resolve("finetune/model");
+        long t0 = System.nanoTime();
+        curves.put("pretrain", Pipeline.pretrain(run.networkConfig(), run.training().withIterations(pretrainIterations), batches,
+                work.resolve("pretrain"), device, false));
+        seconds.put("pretrain", elapsed(t0));
         double supernetGmacs;
-        double target;
-        double expected;
-        try (Model supernet = ModelDirectory.load(supernetDir, Engines.defaultDevice())) {
+        try (Model supernet = ModelDirectory.load(supernetDir, device)) {
             supernetGmacs = gmacs(ModelDirectory.network(supernet));
         }
-        target = targetRatio * supernetGmacs;
-        expected = search(run, supernetDir, subnetDir, target);
-        train("finetune", SegmentationTrainer.Phase.FINETUNE, run, finetuneIterations, subnetDir, modelDir, supernetDir);
-        report(run, supernetDir, modelDir, supernetGmacs, target, expected, used, start);
+        double target = targetRatio * supernetGmacs;
+        t0 = System.nanoTime();
+        Pipeline.SearchResult search = Pipeline.search(supernetDir, space -> new MacCost(space, FULL_SIZE), target,
+                run.training().withIterations(searchIterations), batches, work.resolve("search"), device, false);
+        curves.put("search", search.steps());
+        Pipeline.extract(work.resolve("search/search"), work.resolve("subnet"), device);
+        seconds.put("search+extract", elapsed(t0));
+        t0 = System.nanoTime();
+        curves.put("finetune", Pipeline.finetune(work.resolve("subnet"), supernetDir, run.training().withIterations(finetuneIterations),
+                batches, work.resolve("finetune"), device, false));
+        seconds.put("finetune", elapsed(t0));
+        report(run, supernetDir, modelDir, supernetGmacs, target, search.cost(), used, start);
         return 0;
+    }
+
+    private static double elapsed(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** The demo's run config, shipped as a resource. */
@@ -117,65 +131,6 @@ final class DemoCommand implements Callable<Integer> {
                 Files.deleteIfExists(tmp);
             }
         }
-    }
-
-    private static TrainingConfig withIterations(TrainingConfig t, int iterations) {
-        return TrainingConfig.fromJson(t.toJson().replaceFirst("\"iterations\" : \\d+", "\"iterations\" : " + iterations)
-                .replaceFirst("\"warmupIterations\" : \\d+", "\"warmupIterations\" : " + Math.min(t.warmupIterations(), iterations - 1)), "demo");
-    }
-
-    /** Pretrains (from scratch) or fine-tunes (from {@code from}, distilling from {@code teacher}). */
-    private void train(String name, SegmentationTrainer.Phase phase, RunConfig run, int iterations, Path from, Path out, Path teacher)
-            throws Exception {
-        long t0 = System.nanoTime();
-        try (Model model = from == null ? ModelDirectory.create(run.networkConfig(), Engines.defaultDevice())
-                        : ModelDirectory.load(from, Engines.defaultDevice());
-                Model distil = teacher == null ? null : ModelDirectory.load(teacher, Engines.defaultDevice())) {
-            List<SegmentationTrainer.Step> steps = SegmentationTrainer.builder()
-                    .phase(phase)
-                    .supernet(ModelDirectory.network(model))
-                    .teacher(distil == null ? null : ModelDirectory.network(distil))
-                    .config(withIterations(run.training(), iterations))
-                    .batches(PhaseCommand.batches(run))
-                    .workDir(work.resolve(name))
-                    .manager(model.getNDManager())
-                    .build()
-                    .run(false, iterations);
-            curves.put(name, steps);
-            ModelDirectory.save(model, out);
-        }
-        seconds.put(name, (System.nanoTime() - t0) / 1e9);
-    }
-
-    /** Searches and extracts; returns the MacCost of the searched state. */
-    private double search(RunConfig run, Path supernetDir, Path subnetDir, double target) throws Exception {
-        long t0 = System.nanoTime();
-        double reached;
-        try (Model model = ModelDirectory.load(supernetDir, Engines.defaultDevice());
-                Model teacher = ModelDirectory.load(supernetDir, Engines.defaultDevice())) {
-            SearchSpace space = new SearchSpace(ModelDirectory.network(model), run.training().seed());
-            space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
-            MacCost cost = new MacCost(space, FULL_SIZE);
-            List<SegmentationTrainer.Step> steps = SegmentationTrainer.builder()
-                    .phase(SegmentationTrainer.Phase.SEARCH)
-                    .searchSpace(space)
-                    .teacher(ModelDirectory.network(teacher))
-                    .cost(cost, target)
-                    .config(withIterations(run.training(), searchIterations))
-                    .batches(PhaseCommand.batches(run))
-                    .workDir(work.resolve("search"))
-                    .manager(model.getNDManager())
-                    .build()
-                    .run(false, searchIterations);
-            curves.put("search", steps);
-            space.decide();
-            reached = cost.cost(space, new ParameterStore(model.getNDManager(), false)).getFloat();
-            try (Model subnet = new SubnetExtractor(space).extract(Engines.defaultDevice())) {
-                ModelDirectory.save(subnet, subnetDir);
-            }
-        }
-        seconds.put("search+extract", (System.nanoTime() - t0) / 1e9);
-        return reached;
     }
 
     private static double gmacs(Supernet net) {
@@ -239,8 +194,8 @@ final class DemoCommand implements Callable<Integer> {
         Figures.latencyMiou(figures.resolve("latency_miou.png"),
                 "mIoU (synthetic scenes) vs CPU latency at 1x3x512x1024", points, markers);
         Figures.trainingCurves(figures.resolve("training_curves.png"), curves);
-        seconds.put("evaluate+report", (System.nanoTime() - t0) / 1e9);
-        seconds.put("total", (System.nanoTime() - start) / 1e9);
+        seconds.put("evaluate+report", elapsed(t0));
+        seconds.put("total", elapsed(start));
         ObjectNode wall = report.putObject("wall_seconds");
         seconds.forEach(wall::put);
         AtomicFiles.writeString(work.resolve("report.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(report));

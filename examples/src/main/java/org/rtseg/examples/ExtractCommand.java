@@ -1,6 +1,5 @@
 package org.rtseg.examples;
 
-import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -8,9 +7,8 @@ import java.util.concurrent.Callable;
 import org.rtseg.core.Engines;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.ModelDirectory;
-import org.rtseg.search.SearchSpace;
-import org.rtseg.search.SearchState;
-import org.rtseg.search.SubnetExtractor;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.supernet.Supernet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,18 +29,13 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Model state = SearchState.load(search, Engines.device("cpu"), 0)) {
-            SearchSpace space = (SearchSpace) state.getBlock();
-            space.decide();
-            try (Model subnet = new SubnetExtractor(space).extract(Engines.device("cpu"))) {
-                ModelDirectory.save(subnet, out);
-                Shape input = size.batch(1);
-                Complexity.Report before = Complexity.of(space.supernet(), input, Complexity.Options.EVAL);
-                Complexity.Report after = Complexity.of(ModelDirectory.network(subnet), input, Complexity.Options.EVAL);
-                System.out.printf(Locale.ROOT, "subnet written to %s: %.3f GMACs, %,d params at 1x3x%s (supernet eval graph: %.3f GMACs, %,d params)%n",
-                        out, after.macs() / 1e9, after.params(), size, before.macs() / 1e9, before.params());
-            }
-        }
+        SupernetConfig config = Pipeline.extract(search, out, Engines.device("cpu"));
+        Shape input = size.batch(1);
+        Complexity.Report after = Complexity.of(Supernet.of(config), input, Complexity.Options.EVAL);
+        Complexity.Report before = Complexity.of(Supernet.of(SupernetConfig.load(search.resolve(ModelDirectory.CONFIG))), input,
+                Complexity.Options.EVAL);
+        System.out.printf(Locale.ROOT, "subnet written to %s: %.3f GMACs, %,d params at 1x3x%s (supernet eval graph: %.3f GMACs, %,d params)%n",
+                out, after.macs() / 1e9, after.params(), size, before.macs() / 1e9, before.params());
         return 0;
     }
 }

@@ -1,9 +1,6 @@
 package org.rtseg.examples;
 
-import ai.djl.Model;
 import java.nio.file.Path;
-import org.rtseg.core.io.ModelDirectory;
-import org.rtseg.search.SegmentationTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,20 +18,8 @@ final class FinetuneCommand extends PhaseCommand {
     @Override
     public Integer call() throws Exception {
         RunConfig run = runConfig();
-        try (Model model = model(modelDir, "--model"); Model teacher = teacherDir == null ? null : model(teacherDir, "--teacher")) {
-            SegmentationTrainer.builder()
-                    .phase(SegmentationTrainer.Phase.FINETUNE)
-                    .supernet(ModelDirectory.network(model))
-                    .teacher(teacher == null ? null : ModelDirectory.network(teacher))
-                    .config(run.training())
-                    .batches(batches(run))
-                    .workDir(work)
-                    .manager(model.getNDManager())
-                    .build()
-                    .run(resume, run.training().iterations());
-            ModelDirectory.save(model, work.resolve("model"));
-            System.out.println("fine-tuned model written to " + work.resolve("model"));
-        }
+        Pipeline.finetune(modelDir, teacherDir, run.training(), batches(run), work, device(), resume);
+        System.out.println("fine-tuned model written to " + work.resolve("model"));
         return 0;
     }
 }

@@ -1,14 +1,12 @@
 package org.rtseg.examples;
 
 import ai.djl.Device;
-import ai.djl.Model;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.rtseg.core.Engines;
-import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.search.BatchSource;
 import org.rtseg.search.DatasetBatches;
@@ -54,14 +52,5 @@ abstract class PhaseCommand implements Callable<Integer> {
     static BatchSource batches(RunConfig run) throws IOException {
         SegmentationDataset ds = run.data().training(run.training().batchSize());
         return new DatasetBatches(ds, run.training().batchSize(), run.training().seed(), ds::setEpoch);
-    }
-
-    /** Loads a model directory, naming the option on failure. */
-    Model model(Path dir, String option) throws IOException {
-        try {
-            return ModelDirectory.load(dir, device());
-        } catch (IOException e) {
-            throw new IOException(option + " " + dir + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -1,18 +1,11 @@
 package org.rtseg.examples;
 
-import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.latency.LatencyCost;
 import org.rtseg.latency.LatencyMlp;
-import org.rtseg.search.CostModel;
 import org.rtseg.search.MacCost;
-import org.rtseg.search.SearchSpace;
-import org.rtseg.search.SearchState;
-import org.rtseg.search.SegmentationTrainer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,40 +36,16 @@ final class SearchCommand extends PhaseCommand {
     public Integer call() throws Exception {
         RunConfig run = runConfig();
         Shape costInput = new Shape(1, 3, run.costInput().get(0), run.costInput().get(1));
-        try (Model model = model(supernetDir, "--supernet"); Model teacher = model(supernetDir, "--supernet")) {
-            SearchSpace space = new SearchSpace(ModelDirectory.network(model), run.training().seed());
-            space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
-            CostModel cost = costModel(space, costInput);
-            double goal = target.gmacs != null ? target.gmacs : target.ms;
-            SegmentationTrainer.builder()
-                    .phase(SegmentationTrainer.Phase.SEARCH)
-                    .searchSpace(space)
-                    .teacher(ModelDirectory.network(teacher))
-                    .cost(cost, goal)
-                    .config(run.training())
-                    .batches(batches(run))
-                    .workDir(work)
-                    .manager(model.getNDManager())
-                    .build()
-                    .run(resume, run.training().iterations());
-            SearchState.save(space, work.resolve("search"));
-            double reached = cost.cost(space, new ai.djl.training.ParameterStore(model.getNDManager(), false)).getFloat();
-            if (cost instanceof AutoCloseable closeable) {
-                closeable.close();
-            }
-            System.out.printf(Locale.ROOT, "search state written to %s: expected cost %.3f %s, target %.3f%n",
-                    work.resolve("search"), reached, cost.unit(), goal);
-        }
-        return 0;
-    }
-
-    private CostModel costModel(SearchSpace space, Shape costInput) throws java.io.IOException {
-        if (target.gmacs != null) {
-            return new MacCost(space, costInput);
-        }
-        if (latencyModel == null) {
+        if (target.ms != null && latencyModel == null) {
             throw new IllegalArgumentException("--target-ms needs --latency-model DIR (make one with 'rtseg latency collect' and 'rtseg latency fit')");
         }
-        return new LatencyCost(LatencyMlp.load(latencyModel), space, costInput);
+        Pipeline.CostFactory costs = target.gmacs != null
+                ? space -> new MacCost(space, costInput)
+                : space -> new LatencyCost(LatencyMlp.load(latencyModel), space, costInput);
+        double goal = target.gmacs != null ? target.gmacs : target.ms;
+        Pipeline.SearchResult result = Pipeline.search(supernetDir, costs, goal, run.training(), batches(run), work, device(), resume);
+        System.out.printf(Locale.ROOT, "search state written to %s: cost of the chosen architecture %.3f %s, target %.3f%n",
+                work.resolve("search"), result.cost(), result.unit(), goal);
+        return 0;
     }
 }

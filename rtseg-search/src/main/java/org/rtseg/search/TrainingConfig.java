@@ -93,6 +93,13 @@ public record TrainingConfig(
                 0.01, 1.0, 0.001, 5.0, 0.5, false, 0.7, 10, Math.max(1, iterations / 4), 0);
     }
 
+    /** This recipe for another number of steps (warm-up shortened if it would not fit). */
+    public TrainingConfig withIterations(int steps) {
+        return new TrainingConfig(steps, batchSize, learningRate, momentum, weightDecay, Math.min(warmupIterations, steps - 1), power,
+                archOptimizer, archLearningRate, archMomentum, beta, gamma, lambda, tauStart, tauEnd, ohem, ohemThreshold, logEvery,
+                Math.min(checkpointEvery, steps), seed);
+    }
+
     /** Learning rate of the weights at a step: linear warm-up, then (1 − t/T)^power. */
     public double learningRateAt(long iteration) {
         if (iteration < warmupIterations) {

@@ -25,12 +25,15 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     private final int kernel;
     private final int stride;
     private final int groups;
-    private final boolean bias;
     private final boolean relu;
     private final String widthKey;
-    private final Conv2d conv;
-    private final BatchNorm norm;
+    private boolean bias;
+    private Conv2d conv;
+    private BatchNorm norm;
     private ChannelGate gate;
+
+    /** BatchNorm's epsilon (PyTorch's default), which folding the BatchNorm into the weights needs. */
+    public static final float NORM_EPSILON = 1e-5f;
 
     private ConvBnAct(Builder b) {
         if (b.in <= 0 || b.out <= 0 || b.kernel <= 0 || b.stride <= 0) {
@@ -50,26 +53,48 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
         bias = b.bias;
         relu = b.relu;
         widthKey = b.widthKey;
-        int pad = kernel / 2;
-        conv =
-                child(
-                        "conv",
-                        Conv2d.builder()
-                                .setKernelShape(new Shape(kernel, kernel))
-                                .setFilters(outChannels)
-                                .optStride(new Shape(stride, stride))
-                                .optPadding(new Shape(pad, pad))
-                                .optGroups(groups)
-                                .optBias(bias)
-                                .build(),
-                        inChannels);
+        conv = child("conv", convolution(), inChannels);
         norm =
                 b.norm
                         ? child(
                                 "bn",
-                                BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build(),
+                                BatchNorm.builder().optEpsilon(NORM_EPSILON).optMomentum(0.9f).build(),
                                 outChannels)
                         : null;
+    }
+
+    private Conv2d convolution() {
+        int pad = kernel / 2;
+        return Conv2d.builder()
+                .setKernelShape(new Shape(kernel, kernel))
+                .setFilters(outChannels)
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(pad, pad))
+                .optGroups(groups)
+                .optBias(bias)
+                .build();
+    }
+
+    /**
+     * Turns this unit into its deploy form: the BatchNorm is removed and the convolution gets a
+     * bias, so that the BatchNorm folded into the weights ({@code org.rtseg.core.deploy}) costs no
+     * pass over the feature map. Structure only: call it before initialisation, then set the folded
+     * values. A unit without BatchNorm is left as it is.
+     *
+     * @throws IllegalStateException when the unit is already initialised
+     */
+    public void removeNormForFolding() {
+        if (norm == null) {
+            return;
+        }
+        if (isInitialized()) {
+            throw new IllegalStateException("fold the BatchNorm of a ConvBnAct before initialising it");
+        }
+        children.remove("bn");
+        children.remove("conv");
+        norm = null;
+        bias = true;
+        conv = child("conv", convolution(), inChannels);
     }
 
     /** A builder for a unit with {@code in} input and {@code out} output channels. */

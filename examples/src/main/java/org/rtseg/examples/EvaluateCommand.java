@@ -1,0 +1,167 @@
+package org.rtseg.examples;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.util.ProgressBar;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.rtseg.core.Engines;
+import org.rtseg.core.deploy.DeployGraph;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.core.supernet.Supernet;
+import org.rtseg.data.Ade20k;
+import org.rtseg.data.Cityscapes;
+import org.rtseg.data.LabelMap;
+import org.rtseg.data.LabeledImage;
+import org.rtseg.data.PascalVoc;
+import org.rtseg.data.RgbImage;
+import org.rtseg.data.SegmentationDataset;
+import org.rtseg.data.augment.Normalization;
+import org.rtseg.data.eval.ConfusionMatrix;
+import org.rtseg.data.eval.PredictionWriter;
+import org.rtseg.data.eval.SegmentationMetrics;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code rtseg evaluate}: runs a model over a dataset split and scores it with the official rules,
+ * optionally with multi-scale, flip and sliding-window inference, and writes the predictions in the
+ * official format (for the Cityscapes server or {@code evaluate-predictions}).
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Predicts every image of a split with a model (training or deploy form) and prints per-class IoU/accuracy,"
+                + " mIoU, mAcc, aAcc and fwIoU, scored at ground-truth size as the official evaluators do.",
+            "Data: --dataset cityscapes|voc|ade20k --root DIR, or --run-config RUN.json (its data section, e.g. synthetic scenes)."})
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "a model directory (training graph or 'rtseg export' output)")
+    Path modelDir;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Data data;
+
+    static final class Data {
+        @ArgGroup(exclusive = false)
+        Official official;
+
+        @Option(names = "--run-config", description = "a run config whose data section gives the dataset (synthetic scenes too)")
+        Path runConfig;
+    }
+
+    static final class Official {
+        @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k")
+        EvaluatePredictionsCommand.DatasetName dataset;
+
+        @Option(names = "--root", required = true,
+                description = "dataset root (the folder with leftImg8bit/ and gtFine/, VOCdevkit/ or ADEChallengeData2016/)")
+        Path root;
+    }
+
+    @Option(names = "--set", description = "with --run-config: override a field, key=value (e.g. data.samples=50)")
+    List<String> overrides = new java.util.ArrayList<>();
+
+    @Option(names = "--split", defaultValue = "val", description = "split to evaluate (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--scales", split = ",", defaultValue = "1", description = "image scales, e.g. 0.5,0.75,1,1.25,1.5,1.75 (default: ${DEFAULT-VALUE})")
+    List<Double> scales;
+
+    @Option(names = "--flip", description = "also predict the mirrored image and average")
+    boolean flip;
+
+    @Option(names = "--slide", description = "sliding-window inference CROP,STRIDE, each N or HxW (e.g. 1024,768)")
+    String slide;
+
+    @Option(names = "--save-predictions", description = "write official-format prediction PNGs into this folder")
+    Path predictions;
+
+    @Option(names = "--json", description = "also write the scores as JSON to this file")
+    Path json;
+
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        TestTimeAugmentation tta = new TestTimeAugmentation(scales, flip, slide == null ? null : TestTimeAugmentation.Slide.parse(slide));
+        Threads.configure(threads);
+        SegmentationDataset dataset = dataset();
+        int classes = dataset.format().numClasses();
+        ConfusionMatrix matrix = new ConfusionMatrix(classes);
+        PredictionWriter writer = new PredictionWriter(dataset.format());
+        long started = System.nanoTime();
+        try (Model model = DeployGraph.loadForInference(modelDir, Engines.device(device))) {
+            Supernet net = ModelDirectory.network(model);
+            if (net.config().numClasses() != classes) {
+                throw new IOException(modelDir + ": the model predicts " + net.config().numClasses() + " classes but "
+                        + dataset.format().name() + " has " + classes + "; evaluate it on the dataset it was trained for");
+            }
+            ProgressBar progress = new ProgressBar();
+            progress.reset("Evaluating", dataset.size());
+            for (long i = 0; i < dataset.size(); i++) {
+                LabeledImage sample = dataset.load(i);
+                LabelMap predicted = predict(model, net, tta, sample.image());
+                matrix.update(sample.label(), predicted);
+                if (predictions != null) {
+                    writer.writeOfficial(predictions, sample.key(), predicted);
+                }
+                progress.increment(1);
+            }
+            progress.end();
+        }
+        report(SegmentationMetrics.of(matrix, dataset.format()), tta, dataset.size(), (System.nanoTime() - started) / 1e9);
+        return 0;
+    }
+
+    private SegmentationDataset dataset() throws IOException {
+        if (data.runConfig != null) {
+            return RunConfig.load(data.runConfig, overrides).data().evaluation(split);
+        }
+        Path root = data.official.root;
+        SegmentationDataset ds = switch (data.official.dataset) {
+            case cityscapes -> Cityscapes.builder().setRoot(root).optSplit(split).optSkipUnlabeled(true).build();
+            case voc -> PascalVoc.builder().setRoot(root).optSplit(split).optSkipUnlabeled(true).build();
+            case ade20k -> Ade20k.builder().setRoot(root).optSplit(split).optSkipUnlabeled(true).build();
+        };
+        ds.prepare();
+        return ds;
+    }
+
+    /** The class of every pixel of one image, at its size. */
+    static LabelMap predict(Model model, Supernet net, TestTimeAugmentation tta, RgbImage image) {
+        // Every array of one image belongs to its own scope.
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray hwc = scope.create(ByteBuffer.wrap(image.pixels()), new Shape(image.height(), image.width(), 3), DataType.UINT8);
+            NDArray x = SegmentationTranslator.normalize(hwc, Normalization.IMAGENET);
+            NDArray classes = tta.predict(net, new ParameterStore(scope, false), x);
+            return new LabelMap(image.width(), image.height(), classes.toType(DataType.UINT8, false).toByteArray());
+        }
+    }
+
+    private void report(SegmentationMetrics metrics, TestTimeAugmentation tta, long images, double seconds) throws IOException {
+        PrintStream out = System.out;
+        out.printf(java.util.Locale.ROOT, "%s %s: %d images, %d scored pixels, model %s, %s, %.2f s per image%n%n", metrics.dataset(), split, images,
+                metrics.scoredPixels(), modelDir, tta.describe(), seconds / Math.max(images, 1));
+        out.print(metrics.toTable());
+        if (predictions != null) {
+            out.printf("wrote %d official-format predictions to %s%n", images, predictions);
+        }
+        if (json != null) {
+            metrics.writeJson(json);
+            out.printf("wrote %s%n", json);
+        }
+        out.flush();
+    }
+}
