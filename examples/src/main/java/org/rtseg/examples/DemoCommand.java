@@ -2,14 +2,9 @@ package org.rtseg.examples;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,14 +26,11 @@ import org.rtseg.data.LabelMap;
 import org.rtseg.data.LabeledImage;
 import org.rtseg.data.RgbImage;
 import org.rtseg.data.SegmentationDataset;
-import org.rtseg.data.augment.EvalTransform;
-import org.rtseg.data.augment.TransformedSample;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
 import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
 import org.rtseg.search.SegmentationTrainer;
-import org.rtseg.search.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -157,7 +149,8 @@ final class DemoCommand implements Callable<Integer> {
         for (Map.Entry<String, Path> e : dirs.entrySet()) {
             try (Model model = ModelDirectory.load(e.getValue(), Engines.defaultDevice())) {
                 Supernet net = ModelDirectory.network(model);
-                SegmentationMetrics metrics = Evaluation.of(net, val, model.getNDManager(), "evaluate " + e.getKey());
+                SegmentationMetrics metrics = Evaluation.score(model.getNDManager(), net, val, TestTimeAugmentation.NONE,
+                        "evaluate " + e.getKey(), (sample, predicted) -> { });
                 Complexity.Report c = Complexity.of(net, FULL_SIZE, Complexity.Options.EVAL);
                 ForwardTiming small = ForwardTiming.measure(net, model.getNDManager(),
                         new Shape(1, 3, run.data().sceneHeight(), run.data().sceneWidth()), 3, 20);
@@ -218,23 +211,9 @@ final class DemoCommand implements Callable<Integer> {
                     new LabelMap(rgb.width(), rgb.height(), new byte[rgb.width() * rgb.height()])));
         }
         for (LabeledImage image : images) {
-            LabelMap prediction = predict(net, manager, image);
+            LabelMap prediction = Evaluation.predict(manager, net, TestTimeAugmentation.NONE, image.image());
             writer.writeColorMask(out.resolve(image.key() + "_mask.png"), prediction);
             writer.writeOverlay(out.resolve(image.key() + "_overlay.png"), image.image(), prediction, 0.5);
-        }
-    }
-
-    private static LabelMap predict(Supernet net, NDManager manager, LabeledImage image) {
-        TransformedSample sample = EvalTransform.none().apply(image, new java.util.SplittableRandom(0));
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray x = scope.create(sample.image(), new Shape(1, 3, sample.height(), sample.width()));
-            NDArray logits = net.forward(new ParameterStore(scope, false), new NDList(x), false).singletonOrThrow();
-            int[] classes = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
-            byte[] values = new byte[classes.length];
-            for (int i = 0; i < classes.length; i++) {
-                values[i] = (byte) classes[i];
-            }
-            return new LabelMap(sample.width(), sample.height(), values);
         }
     }
 

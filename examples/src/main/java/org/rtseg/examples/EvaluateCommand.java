@@ -1,15 +1,8 @@
 package org.rtseg.examples;
 
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.training.util.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,13 +12,8 @@ import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.data.Ade20k;
 import org.rtseg.data.Cityscapes;
-import org.rtseg.data.LabelMap;
-import org.rtseg.data.LabeledImage;
 import org.rtseg.data.PascalVoc;
-import org.rtseg.data.RgbImage;
 import org.rtseg.data.SegmentationDataset;
-import org.rtseg.data.augment.Normalization;
-import org.rtseg.data.eval.ConfusionMatrix;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
 import picocli.CommandLine.ArgGroup;
@@ -99,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Threads.configure(threads);
         SegmentationDataset dataset = dataset();
         int classes = dataset.format().numClasses();
-        ConfusionMatrix matrix = new ConfusionMatrix(classes);
+        SegmentationMetrics metrics;
         PredictionWriter writer = new PredictionWriter(dataset.format());
         long started = System.nanoTime();
         try (Model model = DeployGraph.loadForInference(modelDir, Engines.device(device))) {
@@ -108,20 +96,13 @@ final class EvaluateCommand implements Callable<Integer> {
                 throw new IOException(modelDir + ": the model predicts " + net.config().numClasses() + " classes but "
                         + dataset.format().name() + " has " + classes + "; evaluate it on the dataset it was trained for");
             }
-            ProgressBar progress = new ProgressBar();
-            progress.reset("Evaluating", dataset.size());
-            for (long i = 0; i < dataset.size(); i++) {
-                LabeledImage sample = dataset.load(i);
-                LabelMap predicted = predict(model, net, tta, sample.image());
-                matrix.update(sample.label(), predicted);
+            metrics = Evaluation.score(model.getNDManager(), net, dataset, tta, "Evaluating", (sample, predicted) -> {
                 if (predictions != null) {
                     writer.writeOfficial(predictions, sample.key(), predicted);
                 }
-                progress.increment(1);
-            }
-            progress.end();
+            });
         }
-        report(SegmentationMetrics.of(matrix, dataset.format()), tta, dataset.size(), (System.nanoTime() - started) / 1e9);
+        report(metrics, tta, dataset.size(), (System.nanoTime() - started) / 1e9);
         return 0;
     }
 
@@ -137,17 +118,6 @@ final class EvaluateCommand implements Callable<Integer> {
         };
         ds.prepare();
         return ds;
-    }
-
-    /** The class of every pixel of one image, at its size. */
-    static LabelMap predict(Model model, Supernet net, TestTimeAugmentation tta, RgbImage image) {
-        // Every array of one image belongs to its own scope.
-        try (NDManager scope = model.getNDManager().newSubManager()) {
-            NDArray hwc = scope.create(ByteBuffer.wrap(image.pixels()), new Shape(image.height(), image.width(), 3), DataType.UINT8);
-            NDArray x = SegmentationTranslator.normalize(hwc, Normalization.IMAGENET);
-            NDArray classes = tta.predict(net, new ParameterStore(scope, false), x);
-            return new LabelMap(image.width(), image.height(), classes.toType(DataType.UINT8, false).toByteArray());
-        }
     }
 
     private void report(SegmentationMetrics metrics, TestTimeAugmentation tta, long images, double seconds) throws IOException {

@@ -87,8 +87,8 @@ final class ReproduceCommand implements Callable<Integer> {
             Pipeline.finetune(subnet, supernet, recipe.finetune(), batches(recipe, recipe.finetune()), work.resolve("finetune"), dev, true);
         }
         try (Model m = ModelDirectory.load(model, dev)) {
-            SegmentationMetrics metrics = Evaluation.of(ModelDirectory.network(m), recipe.data().evaluation(recipe.evalSplit()),
-                    m.getNDManager(), "evaluate");
+            SegmentationMetrics metrics = Evaluation.score(m.getNDManager(), ModelDirectory.network(m),
+                    recipe.data().evaluation(recipe.evalSplit()), TestTimeAugmentation.NONE, "evaluate", (sample, predicted) -> { });
             metrics.writeJson(work.resolve("metrics.json"));
             System.out.println(metrics.toTable());
         }

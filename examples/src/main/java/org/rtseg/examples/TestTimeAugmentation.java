@@ -19,6 +19,9 @@ import org.rtseg.core.supernet.Supernet;
  */
 record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
 
+    /** One pass over the whole image at its own size. */
+    static final TestTimeAugmentation NONE = new TestTimeAugmentation(List.of(1.0), false, null);
+
     /**
      * Sliding-window inference (mmsegmentation's {@code slide_inference}): crops at a stride, the
      * last one aligned to the border, logits averaged where crops overlap.

@@ -25,7 +25,6 @@ import org.rtseg.core.nn.ChannelGraph.Base;
 import org.rtseg.core.nn.ChannelGraph.Concat;
 import org.rtseg.core.nn.ChannelGraph.Repeat;
 import org.rtseg.core.nn.ChannelGraph.Space;
-import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.supernet.ContextEmbedding;
 import org.rtseg.core.supernet.Supernet;
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.rtseg.core.blocks.MixedBlock;
-import org.rtseg.core.config.BlockConfig;
 import org.rtseg.core.config.MixedBlockConfig;
 import org.rtseg.core.config.SegmentBranchConfig;
 import org.rtseg.core.config.StageConfig;

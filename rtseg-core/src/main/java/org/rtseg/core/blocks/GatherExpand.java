@@ -1,6 +1,5 @@
 package org.rtseg.core.blocks;
 
-import java.util.Map;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
@@ -17,31 +16,7 @@ import org.rtseg.core.nn.Widths;
 public final class GatherExpand extends ResidualBlock {
 
     /** Type {@code ge}: parameter {@code expansion} (default 6). */
-    public static final BlockType TYPE =
-            new BlockType() {
-                @Override
-                public String name() {
-                    return "ge";
-                }
-
-                @Override
-                public Map<String, Double> defaults() {
-                    return Map.of("expansion", 6.0);
-                }
-
-                @Override
-                public void validate(BlockArgs args) {
-                    args.intParam("expansion");
-                    if (args.stride() > 2) {
-                        throw new IllegalArgumentException("GE supports stride 1 or 2, was " + args.stride());
-                    }
-                }
-
-                @Override
-                public RtsegBlock build(BlockArgs args) {
-                    return new GatherExpand(args);
-                }
-            };
+    public static final BlockType TYPE = expandingType("ge", "GE", GatherExpand::new);
 
     private GatherExpand(BlockArgs args) {
         super(args);

@@ -1,6 +1,5 @@
 package org.rtseg.core.blocks;
 
-import java.util.Map;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
@@ -16,31 +15,7 @@ import org.rtseg.core.nn.Widths;
 public final class LightweightInvertedResidual extends ResidualBlock {
 
     /** Type {@code lir}: parameter {@code expansion} (default 6). */
-    public static final BlockType TYPE =
-            new BlockType() {
-                @Override
-                public String name() {
-                    return "lir";
-                }
-
-                @Override
-                public Map<String, Double> defaults() {
-                    return Map.of("expansion", 6.0);
-                }
-
-                @Override
-                public void validate(BlockArgs args) {
-                    args.intParam("expansion");
-                    if (args.stride() > 2) {
-                        throw new IllegalArgumentException("LIR supports stride 1 or 2, was " + args.stride());
-                    }
-                }
-
-                @Override
-                public RtsegBlock build(BlockArgs args) {
-                    return new LightweightInvertedResidual(args);
-                }
-            };
+    public static final BlockType TYPE = expandingType("lir", "LIR", LightweightInvertedResidual::new);
 
     private LightweightInvertedResidual(BlockArgs args) {
         super(args);

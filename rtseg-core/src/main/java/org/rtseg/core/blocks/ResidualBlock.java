@@ -8,6 +8,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
@@ -32,6 +34,40 @@ abstract class ResidualBlock extends RtsegBlock implements ChannelTraceable {
                                 "shortcut",
                                 new Shortcut(args.inChannels(), args.outChannels(), args.stride()),
                                 args.inChannels());
+    }
+
+    /**
+     * The block type of a residual block with an expansion parameter (default 6) and stride 1 or 2.
+     *
+     * @param name the config name
+     * @param label the name in messages
+     * @param build the constructor
+     */
+    static BlockType expandingType(String name, String label, Function<BlockArgs, RtsegBlock> build) {
+        return new BlockType() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Map<String, Double> defaults() {
+                return Map.of("expansion", 6.0);
+            }
+
+            @Override
+            public void validate(BlockArgs args) {
+                args.intParam("expansion");
+                if (args.stride() > 2) {
+                    throw new IllegalArgumentException(label + " supports stride 1 or 2, was " + args.stride());
+                }
+            }
+
+            @Override
+            public RtsegBlock build(BlockArgs args) {
+                return build.apply(args);
+            }
+        };
     }
 
     /** Appends a convolution of the main path; called in forward order from the constructor. */
