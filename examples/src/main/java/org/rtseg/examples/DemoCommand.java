@@ -52,13 +52,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--pretrain-iterations", defaultValue = "500", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--pretrain-iterations", defaultValue = "900", description = "default ${DEFAULT-VALUE}")
     int pretrainIterations;
 
-    @Option(names = "--search-iterations", defaultValue = "250", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--search-iterations", defaultValue = "300", description = "default ${DEFAULT-VALUE}")
     int searchIterations;
 
-    @Option(names = "--finetune-iterations", defaultValue = "400", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--finetune-iterations", defaultValue = "900", description = "default ${DEFAULT-VALUE}")
     int finetuneIterations;
 
     @Option(names = "--val-scenes", defaultValue = "150", description = "held-out scenes scored (default ${DEFAULT-VALUE})")

@@ -161,7 +161,8 @@ final class SceneRenderer {
         int[] row = groundRow(0.1);
         int y = row[0];
         double t = (double) (y - horizon) / (h - horizon);
-        int thickness = Math.max(1, (int) Math.round(t * w / 60));
+        // Thick enough to survive a stride-8 network at demo sizes, as real poles do at 2048 px.
+        int thickness = Math.max(2, (int) Math.round(t * w / 30));
         int x = sideOfRoad(row, thickness);
         int top = Math.max(0, (int) (y - (y - horizon + h * 0.1) * random.nextDouble(1.5, 2.5)));
         float[] metal = grey(random.nextDouble(90, 150));

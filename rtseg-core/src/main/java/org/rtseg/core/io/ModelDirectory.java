@@ -78,7 +78,8 @@ public final class ModelDirectory {
             model.load(dir, MODEL_NAME);
         } catch (MalformedModelException | IllegalArgumentException e) {
             model.close();
-            throw new IOException(dir + ": parameters do not match " + CONFIG + " (" + e.getMessage() + ")", e);
+            throw new IOException(dir + ": parameters do not match " + CONFIG + " (" + e.getMessage()
+                    + "); a deploy model from 'rtseg export' loads with DeployGraph.loadForInference", e);
         } catch (IOException e) {
             model.close();
             throw new IOException(dir + ": cannot read the parameters " + MODEL_NAME + "-0000.params: " + e.getMessage(), e);
