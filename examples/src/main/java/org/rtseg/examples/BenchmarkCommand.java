@@ -8,7 +8,6 @@ import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.rtseg.core.Engines;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
@@ -25,6 +24,8 @@ import picocli.CommandLine.Option;
                 + " alternately, and prints median/min/max ms of each, the deploy speed-up, threads and GMACs/s.")
 final class BenchmarkCommand implements Callable<Integer> {
 
+    @Mixin RuntimeOptions runtime;
+
     @Mixin NetworkOptions network;
 
     @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class,
@@ -37,19 +38,13 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed runs first (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Override
     public Integer call() {
         if (runs < 1 || warmup < 0) {
             throw new IllegalArgumentException("--runs must be ≥ 1 and --warmup ≥ 0");
         }
-        int used = Threads.configure(threads);
-        try (Model model = ModelDirectory.create(network.config(), Engines.device(device));
+        int used = runtime.configureThreads();
+        try (Model model = ModelDirectory.create(network.config(), runtime.device());
                 Model deploy = DeployGraph.export(model, model.getNDManager().getDevice())) {
             NDManager manager = model.getNDManager();
             long macs = Complexity.of(ModelDirectory.network(model), size.batch(1), Complexity.Options.EVAL).macs();

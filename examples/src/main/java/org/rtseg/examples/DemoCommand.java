@@ -32,6 +32,7 @@ import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
 import org.rtseg.search.SegmentationTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,14 +44,13 @@ import picocli.CommandLine.Option;
         description = "Runs pretrain → search → extract → fine-tune → evaluate on synthetic scenes and writes report.json, figures and predictions.")
 final class DemoCommand implements Callable<Integer> {
 
+    @Mixin RuntimeOptions runtime;
+
     private static final Shape FULL_SIZE = new Shape(1, 3, 512, 1024);
     private static final String CITYSCAPES_FRAME = "data/cityscapes/leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png";
 
     @Option(names = "--work", defaultValue = "rtseg-demo", description = "work directory (default ${DEFAULT-VALUE})")
     Path work;
-
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
 
     @Option(names = "--pretrain-iterations", defaultValue = "900", description = "default ${DEFAULT-VALUE}")
     int pretrainIterations;
@@ -77,11 +77,11 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
-        int used = Threads.configure(threads);
+        int used = runtime.configureThreads();
         RunConfig run = demoConfig();
         Files.createDirectories(work);
         run.save(work.resolve("run.json"));
-        Device device = Engines.defaultDevice();
+        Device device = runtime.device();
         BatchSource batches = PhaseCommand.batches(run);
         Path supernetDir = work.resolve("pretrain/model");
         Path modelDir = work.resolve("finetune/model");
@@ -136,7 +136,7 @@ final class DemoCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode report = json.createObjectNode();
         report.put("engine", "PyTorch " + Engines.pytorch().getVersion());
-        report.put("device", Engines.defaultDevice().toString());
+        report.put("device", runtime.device().toString());
         report.put("threads", threads);
         report.put("dataset", "synthetic street scenes, " + run.data().sceneHeight() + "x" + run.data().sceneWidth()
                 + ", " + valScenes + " held-out scenes");
@@ -147,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
         dirs.put("subnet", modelDir);
         double subnetMsPerGmac = 0;
         for (Map.Entry<String, Path> e : dirs.entrySet()) {
-            try (Model model = ModelDirectory.load(e.getValue(), Engines.defaultDevice())) {
+            try (Model model = ModelDirectory.load(e.getValue(), runtime.device())) {
                 Supernet net = ModelDirectory.network(model);
                 SegmentationMetrics metrics = Evaluation.score(model.getNDManager(), net, val, TestTimeAugmentation.NONE,
                         "evaluate " + e.getKey(), (sample, predicted) -> { });

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.rtseg.core.Engines;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
@@ -18,6 +17,7 @@ import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
                 + " mIoU, mAcc, aAcc and fwIoU, scored at ground-truth size as the official evaluators do.",
             "Data: --dataset cityscapes|voc|ade20k --root DIR, or --run-config RUN.json (its data section, e.g. synthetic scenes)."})
 final class EvaluateCommand implements Callable<Integer> {
+
+    @Mixin RuntimeOptions runtime;
 
     @Option(names = "--model", required = true, description = "a model directory (training graph or 'rtseg export' output)")
     Path modelDir;
@@ -75,22 +77,16 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "also write the scores as JSON to this file")
     Path json;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Override
     public Integer call() throws Exception {
         TestTimeAugmentation tta = new TestTimeAugmentation(scales, flip, slide == null ? null : TestTimeAugmentation.Slide.parse(slide));
-        Threads.configure(threads);
+        runtime.configureThreads();
         SegmentationDataset dataset = dataset();
         int classes = dataset.format().numClasses();
         SegmentationMetrics metrics;
         PredictionWriter writer = new PredictionWriter(dataset.format());
         long started = System.nanoTime();
-        try (Model model = DeployGraph.loadForInference(modelDir, Engines.device(device))) {
+        try (Model model = DeployGraph.loadForInference(modelDir, runtime.device())) {
             Supernet net = ModelDirectory.network(model);
             if (net.config().numClasses() != classes) {
                 throw new IOException(modelDir + ": the model predicts " + net.config().numClasses() + " classes but "

@@ -18,7 +18,7 @@ final class FinetuneCommand extends PhaseCommand {
     @Override
     public Integer call() throws Exception {
         RunConfig run = runConfig();
-        Pipeline.finetune(modelDir, teacherDir, run.training(), batches(run), work, device(), resume);
+        Pipeline.finetune(modelDir, teacherDir, run.training(), batches(run), work, runtime.device(), resume);
         System.out.println("fine-tuned model written to " + work.resolve("model"));
         return 0;
     }

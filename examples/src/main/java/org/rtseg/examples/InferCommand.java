@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.rtseg.core.Engines;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.io.Npy;
@@ -30,6 +29,7 @@ import org.rtseg.data.SyntheticScenes;
 import org.rtseg.data.eval.PredictionWriter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,6 +42,8 @@ import picocli.CommandLine.Option;
                     + " with --label-ids labelIds/<name>.png in the dataset's official format (Cityscapes labelIds).",
             "--input x.npy --logits out.npy: an N×3×H×W float32 tensor (already normalised) to its logits."})
 final class InferCommand implements Callable<Integer> {
+
+    @Mixin RuntimeOptions runtime;
 
     /** Image files read from a folder. */
     private static final List<String> IMAGE_SUFFIXES = List.of(".png", ".jpg", ".jpeg");
@@ -89,12 +91,9 @@ final class InferCommand implements Callable<Integer> {
         String dataset;
     }
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Override
     public Integer call() throws Exception {
-        try (Model model = DeployGraph.loadForInference(modelDir, Engines.device(device))) {
+        try (Model model = DeployGraph.loadForInference(modelDir, runtime.device())) {
             if (mode.tensors != null) {
                 tensors(model, mode.tensors);
             } else {

@@ -1,15 +1,14 @@
 package org.rtseg.examples;
 
-import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.rtseg.core.Engines;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.search.BatchSource;
 import org.rtseg.search.DatasetBatches;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,6 +16,8 @@ import picocli.CommandLine.Option;
  * resolved config, checkpoints and metrics, resumption, threads and device.
  */
 abstract class PhaseCommand implements Callable<Integer> {
+
+    @Mixin RuntimeOptions runtime;
 
     @Option(names = "--config", required = true, description = "run config JSON (network, data, training, costInput)")
     Path configFile;
@@ -30,22 +31,12 @@ abstract class PhaseCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the last checkpoint in the work directory")
     boolean resume;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
     /** The run config, resolved and written to {@code work/run.json}. */
     RunConfig runConfig() throws IOException {
-        Threads.configure(threads);
+        runtime.configureThreads();
         RunConfig run = RunConfig.load(configFile, overrides);
         run.save(work.resolve("run.json"));
         return run;
-    }
-
-    Device device() {
-        return Engines.device(device);
     }
 
     /** The training batches of a run. */

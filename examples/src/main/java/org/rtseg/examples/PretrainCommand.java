@@ -10,7 +10,7 @@ final class PretrainCommand extends PhaseCommand {
     @Override
     public Integer call() throws Exception {
         RunConfig run = runConfig();
-        Pipeline.pretrain(run.networkConfig(), run.training(), batches(run), work, device(), resume);
+        Pipeline.pretrain(run.networkConfig(), run.training(), batches(run), work, runtime.device(), resume);
         System.out.println("pretrained supernet written to " + work.resolve("model"));
         return 0;
     }

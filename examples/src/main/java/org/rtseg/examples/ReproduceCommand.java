@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.rtseg.core.Engines;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
@@ -15,6 +14,7 @@ import org.rtseg.data.eval.SegmentationMetrics;
 import org.rtseg.search.MacCost;
 import org.rtseg.search.TrainingConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
         description = "Runs pretrain → search → extract → fine-tune → evaluate with the paper's recipe (examples/configs/reproduce).")
 final class ReproduceCommand implements Callable<Integer> {
+
+    @Mixin RuntimeOptions runtime;
 
     /** The paper's Cityscapes val results (512×1024), for the plan. */
     private static final Map<String, String> PAPER = Map.of("rtseg-s", "73.1", "rtseg-m", "74.4", "rtseg-l", "75.3");
@@ -47,12 +49,6 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print the plan (phases, iterations, MACs) and stop")
     boolean dryRun;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Override
     public Integer call() throws Exception {
         if (root == null && !dryRun) {
@@ -67,8 +63,8 @@ final class ReproduceCommand implements Callable<Integer> {
         if (dryRun) {
             return 0;
         }
-        Threads.configure(threads);
-        Device dev = Engines.device(device);
+        runtime.configureThreads();
+        Device dev = runtime.device();
         Path supernet = work.resolve("pretrain/model");
         Path subnet = work.resolve("subnet");
         Path model = work.resolve("finetune/model");

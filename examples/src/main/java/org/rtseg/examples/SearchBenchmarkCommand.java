@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.rtseg.core.Engines;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.data.SyntheticScenes;
@@ -31,6 +30,8 @@ import picocli.CommandLine.Option;
         description = "Times search steps (masks, Gumbel paths, distillation, MAC regulariser) against plain supernet training steps on synthetic scenes.")
 final class SearchBenchmarkCommand implements Callable<Integer> {
 
+    @Mixin RuntimeOptions runtime;
+
     @Mixin NetworkOptions network;
 
     @Option(names = "--size", defaultValue = "128x256", converter = InputSize.Converter.class, description = "scene size (default ${DEFAULT-VALUE})")
@@ -42,12 +43,9 @@ final class SearchBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10", description = "timed steps per phase, after 2 warm-up steps (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
-
     @Override
     public Integer call() throws Exception {
-        int used = Threads.configure(threads);
+        int used = runtime.configureThreads();
         SupernetConfig config = network.config().withNumClasses(8);
         SyntheticScenes scenes = SyntheticScenes.builder().optImageSize(size.height(), size.width()).optNumClasses(8)
                 .optNumSamples(batch * (steps + 2)).optTransform(EvalTransform.none()).setSampling(batch, true, true).build();
@@ -56,8 +54,8 @@ final class SearchBenchmarkCommand implements Callable<Integer> {
         TrainingConfig training = TrainingConfig.paper(steps + 2, batch, 0.01);
         Path work = Files.createTempDirectory("rtseg-bench");
         try {
-            double plain = median(time(SegmentationTrainer.Phase.PRETRAIN, config, training, batches, work.resolve("plain")));
-            double search = median(time(SegmentationTrainer.Phase.SEARCH, config, training, batches, work.resolve("search")));
+            double plain = median(time(SegmentationTrainer.Phase.PRETRAIN, config, training, batches, work.resolve("plain"), runtime.device()));
+            double search = median(time(SegmentationTrainer.Phase.SEARCH, config, training, batches, work.resolve("search"), runtime.device()));
             System.out.printf(Locale.ROOT, "%s, batch %dx3x%s, %d threads, %d timed steps each%n", config.name(), batch, size, used, steps);
             System.out.printf(Locale.ROOT, "supernet training step: median %.1f ms%n", plain * 1e3);
             System.out.printf(Locale.ROOT, "search step:            median %.1f ms%n", search * 1e3);
@@ -71,9 +69,9 @@ final class SearchBenchmarkCommand implements Callable<Integer> {
     }
 
     private static List<SegmentationTrainer.Step> time(SegmentationTrainer.Phase phase, SupernetConfig config,
-            TrainingConfig training, BatchSource batches, Path work) throws Exception {
-        try (Model model = ModelDirectory.create(config, Engines.defaultDevice());
-                Model teacher = ModelDirectory.create(config, Engines.defaultDevice())) {
+            TrainingConfig training, BatchSource batches, Path work, ai.djl.Device device) throws Exception {
+        try (Model model = ModelDirectory.create(config, device);
+                Model teacher = ModelDirectory.create(config, device)) {
             SegmentationTrainer.Builder b = SegmentationTrainer.builder().phase(phase).config(training).batches(batches)
                     .workDir(work).manager(model.getNDManager());
             if (phase == SegmentationTrainer.Phase.SEARCH) {

@@ -43,7 +43,7 @@ final class SearchCommand extends PhaseCommand {
                 ? space -> new MacCost(space, costInput)
                 : space -> new LatencyCost(LatencyMlp.load(latencyModel), space, costInput);
         double goal = target.gmacs != null ? target.gmacs : target.ms;
-        Pipeline.SearchResult result = Pipeline.search(supernetDir, costs, goal, run.training(), batches(run), work, device(), resume);
+        Pipeline.SearchResult result = Pipeline.search(supernetDir, costs, goal, run.training(), batches(run), work, runtime.device(), resume);
         System.out.printf(Locale.ROOT, "search state written to %s: cost of the chosen architecture %.3f %s, target %.3f%n",
                 work.resolve("search"), result.cost(), result.unit(), goal);
         return 0;

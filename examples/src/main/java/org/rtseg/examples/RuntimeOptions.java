@@ -1,0 +1,25 @@
+package org.rtseg.examples;
+
+import ai.djl.Device;
+import org.rtseg.core.Engines;
+import picocli.CommandLine.Option;
+
+/** Where and on how many threads a command runs (a picocli mixin). */
+final class RuntimeOptions {
+
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores; one per free core)")
+    Integer threads;
+
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu, gpu(1) or auto (default: ${DEFAULT-VALUE})")
+    String device;
+
+    /** Fixes the thread count before the engine loads; returns it. */
+    int configureThreads() {
+        return Threads.configure(threads);
+    }
+
+    /** The device named by {@code --device}. */
+    Device device() {
+        return Engines.device(device);
+    }
+}
