@@ -81,13 +81,14 @@ final class DemoCommand implements Callable<Integer> {
         RunConfig run = demoConfig();
         Files.createDirectories(work);
         run.save(work.resolve("run.json"));
-        Device device = runtime.device();
-        BatchSource batches = PhaseCommand.batches(run);
+        List<Device> devices = runtime.trainingDevices();
+        Device device = devices.get(0);
+        BatchSource batches = PhaseCommand.batches(run, devices.size());
         Path supernetDir = work.resolve("pretrain/model");
         Path modelDir = work.resolve("finetune/model");
         long t0 = System.nanoTime();
         curves.put("pretrain", Pipeline.pretrain(run.networkConfig(), run.training().withIterations(pretrainIterations), batches,
-                work.resolve("pretrain"), device, false));
+                work.resolve("pretrain"), devices, false));
         seconds.put("pretrain", elapsed(t0));
         double supernetGmacs;
         try (Model supernet = ModelDirectory.load(supernetDir, device)) {
@@ -96,13 +97,13 @@ final class DemoCommand implements Callable<Integer> {
         double target = targetRatio * supernetGmacs;
         t0 = System.nanoTime();
         Pipeline.SearchResult search = Pipeline.search(supernetDir, space -> new MacCost(space, FULL_SIZE), target,
-                run.training().withIterations(searchIterations), batches, work.resolve("search"), device, false);
+                run.training().withIterations(searchIterations), batches, work.resolve("search"), devices, false);
         curves.put("search", search.steps());
         Pipeline.extract(work.resolve("search/search"), work.resolve("subnet"), device);
         seconds.put("search+extract", elapsed(t0));
         t0 = System.nanoTime();
         curves.put("finetune", Pipeline.finetune(work.resolve("subnet"), supernetDir, run.training().withIterations(finetuneIterations),
-                batches, work.resolve("finetune"), device, false));
+                batches, work.resolve("finetune"), devices, false));
         seconds.put("finetune", elapsed(t0));
         report(run, supernetDir, modelDir, supernetGmacs, target, search.cost(), used, start);
         return 0;

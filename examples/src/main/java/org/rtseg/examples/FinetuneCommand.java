@@ -1,6 +1,8 @@
 package org.rtseg.examples;
 
+import ai.djl.Device;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +20,8 @@ final class FinetuneCommand extends PhaseCommand {
     @Override
     public Integer call() throws Exception {
         RunConfig run = runConfig();
-        Pipeline.finetune(modelDir, teacherDir, run.training(), batches(run), work, runtime.device(), resume);
+        List<Device> devices = runtime.trainingDevices();
+        Pipeline.finetune(modelDir, teacherDir, run.training(), batches(run, devices.size()), work, devices, resume);
         System.out.println("fine-tuned model written to " + work.resolve("model"));
         return 0;
     }

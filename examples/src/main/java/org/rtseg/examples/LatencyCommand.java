@@ -53,19 +53,22 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores); fixed for the whole run")
         Integer threads;
 
-        @Option(names = "--warmup", defaultValue = "3", description = "untimed runs per unit (default ${DEFAULT-VALUE})")
+        @Option(names = "--trials", defaultValue = "3", description = "independent trials per unit, median of their medians (default ${DEFAULT-VALUE})")
+        int trials;
+
+        @Option(names = "--warmup", defaultValue = "2", description = "untimed runs per trial (default ${DEFAULT-VALUE})")
         int warmup;
 
-        @Option(names = "--min-reps", defaultValue = "7", description = "timed runs at least (default ${DEFAULT-VALUE})")
+        @Option(names = "--min-reps", defaultValue = "5", description = "timed runs per trial at least (default ${DEFAULT-VALUE})")
         int minReps;
 
-        @Option(names = "--max-reps", defaultValue = "50", description = "timed runs at most (default ${DEFAULT-VALUE})")
+        @Option(names = "--max-reps", defaultValue = "30", description = "timed runs per trial at most (default ${DEFAULT-VALUE})")
         int maxReps;
 
         @Option(names = "--spread", defaultValue = "0.05", description = "stop once IQR/median is below this (default ${DEFAULT-VALUE})")
         double spread;
 
-        @Option(names = "--max-seconds", defaultValue = "3", description = "time budget per unit after --min-reps (default ${DEFAULT-VALUE})")
+        @Option(names = "--max-seconds", defaultValue = "2", description = "time budget per trial after --min-reps (default ${DEFAULT-VALUE})")
         double maxSeconds;
 
         int threads() {
@@ -73,7 +76,7 @@ final class LatencyCommand implements Runnable {
         }
 
         DjlLatencyMeter meter() {
-            return new DjlLatencyMeter(Engines.device(device), new DjlLatencyMeter.Options(warmup, minReps, maxReps, spread, maxSeconds));
+            return new DjlLatencyMeter(Engines.device(device), new DjlLatencyMeter.Options(warmup, minReps, maxReps, spread, maxSeconds, trials));
         }
     }
 
@@ -125,7 +128,7 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--sizes", defaultValue = "256x512,512x1024", description = "input sizes the units are taken at (default ${DEFAULT-VALUE})")
         String sizes;
 
-        @Option(names = "--min-keep", defaultValue = "0.25", description = "smallest fraction of a width kept (default ${DEFAULT-VALUE})")
+        @Option(names = "--min-keep", defaultValue = "0", description = "smallest fraction of a width kept; 0: down to one channel (default ${DEFAULT-VALUE})")
         double minKeep;
 
         @Option(names = "--seed", defaultValue = "1", description = "seed of the unit list (default ${DEFAULT-VALUE})")
@@ -305,6 +308,10 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--throughput-units", defaultValue = "20", description = "units timed for the throughput figure (default ${DEFAULT-VALUE})")
         int throughputUnits;
 
+        @Option(names = "--repeat-units", defaultValue = "50",
+                description = "held-out units measured again for the measurement's own repeatability, the floor of any predictor error (default ${DEFAULT-VALUE})")
+        int repeatUnits;
+
         @Override
         public Integer call() throws IOException {
             int threads = meter.threads();
@@ -320,8 +327,14 @@ final class LatencyCommand implements Runnable {
             double minutes = (System.nanoTime() - t0) / 6e10;
             System.out.printf(Locale.ROOT, "measurement throughput: %.1f units/min (%d units at %s)%n", throughputUnits / minutes, throughputUnits, size);
             List<Sample> all = LatencyDataset.read(data);
+            List<Sample> test = part(all, Splits.TEST);
+            List<Sample> again = test.subList(0, Math.min(repeatUnits, test.size()));
+            if (!again.isEmpty()) {
+                double[] remeasured = again.stream().mapToDouble(s -> m.measure(s.spec()).medianMs()).toArray();
+                System.out.println("repeatability, held-out units measured again: "
+                        + Metrics.of(remeasured, again.stream().mapToDouble(Sample::ms).toArray()));
+            }
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
-                List<Sample> test = part(all, Splits.TEST);
                 System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
                 if (subnets > 0) {
                     NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, input, m, device, 1,

@@ -39,9 +39,10 @@ abstract class PhaseCommand implements Callable<Integer> {
         return run;
     }
 
-    /** The training batches of a run. */
-    static BatchSource batches(RunConfig run) throws IOException {
-        SegmentationDataset ds = run.data().training(run.training().batchSize());
-        return new DatasetBatches(ds, run.training().batchSize(), run.training().seed(), ds::setEpoch);
+    /** The training batches of a run on some devices: {@code batchSize} images per device. */
+    static BatchSource batches(RunConfig run, int devices) throws IOException {
+        int batch = run.training().batchSize() * devices;
+        SegmentationDataset ds = run.data().training(batch);
+        return new DatasetBatches(ds, batch, run.training().seed(), ds::setEpoch);
     }
 }

@@ -36,11 +36,11 @@ final class Pipeline {
 
     private Pipeline() {}
 
-    /** Pretrains a supernet into {@code work/model}. */
+    /** Pretrains a supernet into {@code work/model}, data-parallel over {@code devices} (the model lives on the first). */
     static List<SegmentationTrainer.Step> pretrain(SupernetConfig network, TrainingConfig training, BatchSource batches,
-            Path work, Device device, boolean resume) throws IOException {
-        try (Model model = ModelDirectory.create(network, device)) {
-            List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.PRETRAIN, model, null, training, batches, work)
+            Path work, List<Device> devices, boolean resume) throws IOException {
+        try (Model model = ModelDirectory.create(network, devices.get(0))) {
+            List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.PRETRAIN, model, null, training, batches, work, devices)
                     .run(resume, training.iterations());
             ModelDirectory.save(model, work.resolve("model"));
             return steps;
@@ -49,11 +49,11 @@ final class Pipeline {
 
     /** Fine-tunes a model into {@code work/model}, distilling from {@code teacher} when given. */
     static List<SegmentationTrainer.Step> finetune(Path modelDir, Path teacher, TrainingConfig training, BatchSource batches,
-            Path work, Device device, boolean resume) throws IOException {
-        try (Model model = load(modelDir, "--model", device);
-                Model distil = teacher == null ? null : load(teacher, "--teacher", device)) {
+            Path work, List<Device> devices, boolean resume) throws IOException {
+        try (Model model = load(modelDir, "--model", devices.get(0));
+                Model distil = teacher == null ? null : load(teacher, "--teacher", devices.get(0))) {
             List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.FINETUNE, model,
-                    distil == null ? null : ModelDirectory.network(distil), training, batches, work)
+                    distil == null ? null : ModelDirectory.network(distil), training, batches, work, devices)
                     .run(resume, training.iterations());
             ModelDirectory.save(model, work.resolve("model"));
             return steps;
@@ -65,7 +65,8 @@ final class Pipeline {
      * {@code work/search}.
      */
     static SearchResult search(Path supernetDir, CostFactory costs, double target, TrainingConfig training, BatchSource batches,
-            Path work, Device device, boolean resume) throws Exception {
+            Path work, List<Device> devices, boolean resume) throws Exception {
+        Device device = devices.get(0);
         try (Model model = load(supernetDir, "--supernet", device); Model teacher = load(supernetDir, "--supernet", device)) {
             SearchSpace space = new SearchSpace(ModelDirectory.network(model), training.seed());
             space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
@@ -80,6 +81,7 @@ final class Pipeline {
                         .batches(batches)
                         .workDir(work)
                         .manager(model.getNDManager())
+                        .devices(devices)
                         .build()
                         .run(resume, training.iterations());
                 SearchState.save(space, work.resolve("search"));
@@ -112,7 +114,8 @@ final class Pipeline {
     }
 
     private static SegmentationTrainer trainer(SegmentationTrainer.Phase phase, Model model,
-            org.rtseg.core.supernet.Supernet teacher, TrainingConfig training, BatchSource batches, Path work) throws IOException {
+            org.rtseg.core.supernet.Supernet teacher, TrainingConfig training, BatchSource batches, Path work, List<Device> devices)
+            throws IOException {
         return SegmentationTrainer.builder()
                 .phase(phase)
                 .supernet(ModelDirectory.network(model))
@@ -121,6 +124,7 @@ final class Pipeline {
                 .batches(batches)
                 .workDir(work)
                 .manager(model.getNDManager())
+                .devices(devices)
                 .build();
     }
 

@@ -1,5 +1,7 @@
 package org.rtseg.examples;
 
+import ai.djl.Device;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code rtseg pretrain}: trains the supernet, one uniformly sampled path per mixed block each step. */
@@ -10,7 +12,8 @@ final class PretrainCommand extends PhaseCommand {
     @Override
     public Integer call() throws Exception {
         RunConfig run = runConfig();
-        Pipeline.pretrain(run.networkConfig(), run.training(), batches(run), work, runtime.device(), resume);
+        List<Device> devices = runtime.trainingDevices();
+        Pipeline.pretrain(run.networkConfig(), run.training(), batches(run, devices.size()), work, devices, resume);
         System.out.println("pretrained supernet written to " + work.resolve("model"));
         return 0;
     }

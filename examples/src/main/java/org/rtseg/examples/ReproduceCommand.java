@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -59,28 +60,31 @@ final class ReproduceCommand implements Callable<Integer> {
         if (target == null) {
             throw new IllegalArgumentException("unknown --preset " + preset + "; the recipe has " + recipe.targets().keySet());
         }
+        runtime.configureThreads();
         printPlan(recipe, target);
         if (dryRun) {
             return 0;
         }
-        runtime.configureThreads();
-        Device dev = runtime.device();
+        List<Device> devices = runtime.trainingDevices();
+        Device dev = devices.get(0);
         Path supernet = work.resolve("pretrain/model");
         Path subnet = work.resolve("subnet");
         Path model = work.resolve("finetune/model");
         if (!Pipeline.done(supernet)) {
-            Pipeline.pretrain(recipe.networkConfig(), recipe.pretrain(), batches(recipe, recipe.pretrain()), work.resolve("pretrain"), dev, true);
+            Pipeline.pretrain(recipe.networkConfig(), recipe.pretrain(), batches(recipe, recipe.pretrain(), devices), work.resolve("pretrain"), devices,
+                    true);
         }
         if (!Pipeline.done(work.resolve("search/search"))) {
             Shape costInput = new Shape(1, 3, recipe.costInput().get(0), recipe.costInput().get(1));
             Pipeline.search(supernet, space -> new MacCost(space, costInput), target, recipe.search(),
-                    batches(recipe, recipe.search()), work.resolve("search"), dev, true);
+                    batches(recipe, recipe.search(), devices), work.resolve("search"), devices, true);
         }
         if (!Pipeline.done(subnet)) {
             Pipeline.extract(work.resolve("search/search"), subnet, dev);
         }
         if (!Pipeline.done(model)) {
-            Pipeline.finetune(subnet, supernet, recipe.finetune(), batches(recipe, recipe.finetune()), work.resolve("finetune"), dev, true);
+            Pipeline.finetune(subnet, supernet, recipe.finetune(), batches(recipe, recipe.finetune(), devices), work.resolve("finetune"), devices,
+                    true);
         }
         try (Model m = ModelDirectory.load(model, dev)) {
             SegmentationMetrics metrics = Evaluation.score(m.getNDManager(), ModelDirectory.network(m),
@@ -91,8 +95,8 @@ final class ReproduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static org.rtseg.search.BatchSource batches(Recipe recipe, TrainingConfig training) throws java.io.IOException {
-        return PhaseCommand.batches(recipe.run(training));
+    private static org.rtseg.search.BatchSource batches(Recipe recipe, TrainingConfig training, List<Device> devices) throws java.io.IOException {
+        return PhaseCommand.batches(recipe.run(training), devices.size());
     }
 
     private void printPlan(Recipe recipe, double target) {
@@ -109,6 +113,10 @@ final class ReproduceCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "data: %s %s, crop %dx%d, scales %s, flip %s, colour jitter %.2f%n", d.dataset(), d.split(),
                 d.cropHeight(), d.cropWidth(), d.scales() != null ? d.scales() : "[" + d.scaleMin() + ", " + d.scaleMax() + "]",
                 d.flip(), d.jitter());
+        List<Device> devices = runtime.trainingDevices();
+        System.out.printf(Locale.ROOT, "devices: %s, %s%n", devices, devices.size() == 1 ? "one replica"
+                : "data-parallel: batch " + recipe.pretrain().batchSize() + " per device, " + recipe.pretrain().batchSize() * devices.size()
+                        + " per step, gradients averaged, the learning rate following the step count");
         phase(1, "pretrain", recipe.pretrain(), "supernet, one sampled path per mixed block", "pretrain/model");
         phase(2, "search", recipe.search(), String.format(Locale.ROOT, "target %.1f GMACs (β %s, γ %s, λ %s)", target,
                 recipe.search().beta(), recipe.search().gamma(), recipe.search().lambda()), "search/search");

@@ -1,6 +1,7 @@
 package org.rtseg.examples;
 
 import ai.djl.Device;
+import java.util.List;
 import org.rtseg.core.Engines;
 import picocli.CommandLine.Option;
 
@@ -21,5 +22,13 @@ final class RuntimeOptions {
     /** The device named by {@code --device}. */
     Device device() {
         return Engines.device(device);
+    }
+
+    /**
+     * The devices training runs on: for {@code auto} every GPU DJL sees (data-parallel; the CPU when
+     * there is none), else the one named.
+     */
+    List<Device> trainingDevices() {
+        return "auto".equals(device) ? List.of(Engines.pytorch().getDevices()) : List.of(device());
     }
 }

@@ -1,7 +1,9 @@
 package org.rtseg.examples;
 
+import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.rtseg.latency.LatencyCost;
 import org.rtseg.latency.LatencyMlp;
@@ -43,7 +45,9 @@ final class SearchCommand extends PhaseCommand {
                 ? space -> new MacCost(space, costInput)
                 : space -> new LatencyCost(LatencyMlp.load(latencyModel), space, costInput);
         double goal = target.gmacs != null ? target.gmacs : target.ms;
-        Pipeline.SearchResult result = Pipeline.search(supernetDir, costs, goal, run.training(), batches(run), work, runtime.device(), resume);
+        List<Device> devices = runtime.trainingDevices();
+        Pipeline.SearchResult result = Pipeline.search(supernetDir, costs, goal, run.training(), batches(run, devices.size()), work, devices,
+                resume);
         System.out.printf(Locale.ROOT, "search state written to %s: cost of the chosen architecture %.3f %s, target %.3f%n",
                 work.resolve("search"), result.cost(), result.unit(), goal);
         return 0;

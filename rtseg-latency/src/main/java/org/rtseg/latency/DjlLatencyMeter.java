@@ -10,16 +10,23 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.rtseg.core.Engines;
+import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
 
 /**
  * Times one unit alone on a DJL device: the block is built and initialised (random weights), its
  * input is created on the device once, then eval-mode forward passes run — a warm-up, then timed
  * repetitions until the median is stable (relative IQR below {@link Options#targetSpread}) or the
- * repetition or time budget is spent. Every repetition's intermediates live in a scope closed after
- * it. The thread count is libtorch's ({@code ai.djl.pytorch.num_threads}, fixed before the engine
- * loads).
+ * repetition or time budget is spent. This is one trial; a unit's latency is the median over
+ * {@link Options#trials} trials, each with a freshly built block, because on a CPU the same unit
+ * measured twice differs by more than one trial's spread (where its buffers land, page faults of
+ * large outputs): a single trial repeats within ±10 % for about 88 % of units on the 2-core machine,
+ * three trials for more. The first measurement of a JVM is preceded by an untimed engine warm-up.
+ * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's
+ * ({@code ai.djl.pytorch.num_threads}, fixed before the engine loads).
  */
 public final class DjlLatencyMeter implements LatencyMeter {
 
@@ -30,18 +37,25 @@ public final class DjlLatencyMeter implements LatencyMeter {
      * @param minRepetitions timed runs at least
      * @param maxRepetitions timed runs at most
      * @param targetSpread stop once IQR / median is below this (after {@code minRepetitions})
-     * @param maxSeconds stop timing a unit after this long (after {@code minRepetitions})
+     * @param maxSeconds stop timing a trial after this long (after {@code minRepetitions})
+     * @param trials independent trials per unit (fresh block and input each), median of their medians
      */
-    public record Options(int warmup, int minRepetitions, int maxRepetitions, double targetSpread, double maxSeconds) {
-        /** Defaults for collection: 3 warm-up, 7–50 runs, 5 % spread, 3 s. */
-        public static final Options DEFAULT = new Options(3, 7, 50, 0.05, 3.0);
+    public record Options(int warmup, int minRepetitions, int maxRepetitions, double targetSpread, double maxSeconds, int trials) {
+        /** Defaults for collection: 3 trials of 2 warm-up and 5–30 runs, 5 % spread, 2 s. */
+        public static final Options DEFAULT = new Options(2, 5, 30, 0.05, 2.0, 3);
 
         public Options {
-            if (warmup < 0 || minRepetitions < 1 || maxRepetitions < minRepetitions || targetSpread <= 0 || maxSeconds <= 0) {
-                throw new IllegalArgumentException("measurement options need warmup ≥ 0, 1 ≤ min ≤ max repetitions, spread > 0 and time > 0");
+            if (warmup < 0 || minRepetitions < 1 || maxRepetitions < minRepetitions || targetSpread <= 0 || maxSeconds <= 0 || trials < 1) {
+                throw new IllegalArgumentException(
+                        "measurement options need warmup ≥ 0, 1 ≤ min ≤ max repetitions, spread > 0, time > 0 and ≥ 1 trial");
             }
         }
     }
+
+    /** The unit run untimed before a JVM's first measurement: a mid-sized 3×3 convolution. */
+    private static final BlockSpec WARM_UP = new BlockSpec("conv", new BlockArgs(64, 64, 1, Map.of("kernel", 3.0), Map.of()), 64, 128);
+
+    private static final AtomicBoolean WARM = new AtomicBoolean();
 
     private final Device device;
     private final Options options;
@@ -69,6 +83,20 @@ public final class DjlLatencyMeter implements LatencyMeter {
 
     @Override
     public Measurement measure(BlockSpec spec) {
+        if (WARM.compareAndSet(false, true)) {
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < until) {
+                trial(WARM_UP);
+            }
+        }
+        Measurement[] trials = new Measurement[options.trials()];
+        for (int t = 0; t < trials.length; t++) {
+            trials[t] = trial(spec);
+        }
+        return Measurement.ofTrials(trials);
+    }
+
+    private Measurement trial(BlockSpec spec) {
         Units.Built built = Units.build(spec);
         try (NDManager manager = Engines.pytorch().newBaseManager(device)) {
             built.block().initialize(manager, DataType.FLOAT32, built.inputs().toArray(new Shape[0]));
@@ -82,7 +110,7 @@ public final class DjlLatencyMeter implements LatencyMeter {
 
     /**
      * Times eval forwards of an initialised block (e.g. a whole extracted network) on inputs that live
-     * on this meter's device.
+     * on this meter's device: one trial.
      */
     public Measurement time(Block block, NDList inputs, NDManager manager) {
         ParameterStore ps = new ParameterStore(manager, false);

@@ -28,6 +28,17 @@ public record Measurement(double medianMs, double iqrMs, int repetitions) {
         return new Measurement(quantile(v, 0.5), quantile(v, 0.75) - quantile(v, 0.25), n);
     }
 
+    /**
+     * Independent trials of one thing: the median of their medians, the largest of their IQRs and
+     * the spread of their medians (so disagreeing trials show as spread), all their repetitions.
+     */
+    public static Measurement ofTrials(Measurement... trials) {
+        double[] medians = java.util.Arrays.stream(trials).mapToDouble(Measurement::medianMs).sorted().toArray();
+        double iqr = java.util.Arrays.stream(trials).mapToDouble(Measurement::iqrMs).max().orElse(0);
+        int reps = java.util.Arrays.stream(trials).mapToInt(Measurement::repetitions).sum();
+        return new Measurement(quantile(medians, 0.5), Math.max(iqr, medians[medians.length - 1] - medians[0]), reps);
+    }
+
     /** Linear-interpolated quantile of sorted values. */
     static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);

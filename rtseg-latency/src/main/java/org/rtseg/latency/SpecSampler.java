@@ -15,8 +15,9 @@ import org.rtseg.core.supernet.Supernet;
 /**
  * Random units of a supernet's search space: every unit of {@link NetworkUnits#allCandidates} (every
  * candidate path of every mixed block) at each of the given input sizes is a template, and a sample
- * is a template with every prunable channel count drawn uniformly between {@code minKeep} of its
- * width and the full width — what width search can produce. Sample {@code i} depends only on
+ * is a template with every prunable channel count drawn log-uniformly between {@code minKeep} of
+ * its width (at least one channel) and the full width — what width search can produce, down to the
+ * single channel a mask group always keeps, with as many samples per octave of width. Sample {@code i} depends only on
  * (seed, i), so a resumed collection draws the same list.
  */
 public final class SpecSampler {
@@ -28,12 +29,12 @@ public final class SpecSampler {
     /**
      * @param config the search space, e.g. the {@code supernet} preset
      * @param sizes input sizes (H, W) the units are taken at
-     * @param minKeep the smallest fraction of a width a sample keeps, in (0, 1]
+     * @param minKeep the smallest fraction of a width a sample keeps, in [0, 1] (0: down to one channel)
      * @param seed the seed of the sample list
      */
     public SpecSampler(SupernetConfig config, List<int[]> sizes, double minKeep, long seed) {
-        if (!(minKeep > 0 && minKeep <= 1)) {
-            throw new IllegalArgumentException("minKeep must be in (0, 1], was " + minKeep);
+        if (!(minKeep >= 0 && minKeep <= 1)) {
+            throw new IllegalArgumentException("minKeep must be in [0, 1], was " + minKeep);
         }
         if (sizes.isEmpty()) {
             throw new IllegalArgumentException("give at least one input size");
@@ -105,7 +106,8 @@ public final class SpecSampler {
 
     private int draw(int full, SplittableRandom random) {
         int lo = Math.max(1, (int) Math.ceil(full * minKeep));
-        return lo + random.nextInt(full - lo + 1);
+        double log = Math.log(lo) + random.nextDouble() * (Math.log(full + 1) - Math.log(lo));
+        return Math.min(full, (int) Math.floor(Math.exp(log)));
     }
 
     private static int gcd(int a, int b) {

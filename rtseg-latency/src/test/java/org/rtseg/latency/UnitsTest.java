@@ -64,7 +64,7 @@ class UnitsTest {
 
     @Test
     void everyUnitOfTheSearchSpaceBuildsAndTimes() {
-        DjlLatencyMeter meter = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 5, 0.5, 1));
+        DjlLatencyMeter meter = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 5, 0.5, 1, 1));
         List<NetworkUnits.Unit> units = NetworkUnits.allCandidates(Supernet.of(Fixtures.tiny()), new Shape(1, 3, 64, 64));
         assertTrue(units.stream().map(u -> u.spec().type()).toList().containsAll(List.of("conv", "stem", "ge", "lir", "mhsa", "ce", "bga", "head")));
         assertTrue(units.stream().noneMatch(u -> u.spec().type().equals("skip")), "the identity is no unit");
@@ -78,8 +78,9 @@ class UnitsTest {
     void aUserTypeIsMeasuredAndKeyedLikeABuiltIn() {
         BlockTypes.register(USER);
         BlockSpec spec = new BlockSpec("test-sepconv", BlockTypes.resolve("test-sepconv", 8, 16, 2, Map.of()), 32, 32);
-        Measurement m = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 3, 1, 1)).measure(spec);
+        Measurement m = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 3, 1, 1, 2)).measure(spec);
         assertTrue(m.medianMs() > 0);
+        assertEquals(6, m.repetitions(), "two trials of three runs");
         assertEquals(8L * 16 * 9 * 16 * 16, Units.macs(spec));
         assertEquals("test-sepconv|8|16|2|32x32|kernel=3|", Units.key(spec));
     }

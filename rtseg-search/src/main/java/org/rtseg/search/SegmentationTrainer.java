@@ -1,5 +1,6 @@
 package org.rtseg.search;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -38,6 +39,7 @@ import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.supernet.Supernet;
 import ai.djl.training.optimizer.Optimizer;
 import org.rtseg.core.training.Adam;
+import org.rtseg.core.training.DataParallel;
 import org.rtseg.core.training.MomentumSgd;
 import org.rtseg.core.training.StatefulOptimizer;
 import org.rtseg.core.training.PixelCrossEntropy;
@@ -61,6 +63,10 @@ import org.slf4j.LoggerFactory;
  * sampling, dropout — derives from (seed, step), and checkpoints hold weights, architecture,
  * BatchNorm statistics, momentum buffers and the step: a resumed run continues exactly as an
  * uninterrupted one. A non-finite loss stops the run and keeps the last good checkpoint.
+ *
+ * <p>Given several devices it trains data-parallel ({@link DataParallel}): each step's batch holds
+ * {@code batchSize} images per device, every device takes its share, the losses are averaged over
+ * the devices and the learning rate follows the step count.
  */
 public final class SegmentationTrainer {
 
@@ -85,6 +91,8 @@ public final class SegmentationTrainer {
     private final BatchSource batches;
     private final Path workDir;
     private final NDManager manager;
+    private final List<Device> devices;
+    private DataParallel replicas;
     private final Map<String, Parameter> weights = new LinkedHashMap<>();
     private final Map<String, Parameter> architecture = new LinkedHashMap<>();
     private final Map<Parameter, Set<MixedBlock.Candidate>> pathOf = new IdentityHashMap<>();
@@ -105,6 +113,7 @@ public final class SegmentationTrainer {
         batches = b.batches;
         workDir = b.workDir;
         manager = b.manager;
+        devices = b.devices == null ? List.of(manager.getDevice()) : List.copyOf(b.devices);
         ohem = config.ohem() ? new OhemCrossEntropy(config.ohemThreshold()) : null;
         Set<Parameter> arch = Collections.newSetFromMap(new IdentityHashMap<>());
         if (space != null) {
@@ -153,19 +162,24 @@ public final class SegmentationTrainer {
         long end = Math.min(stopAfter, config.iterations());
         ProgressBar bar = new ProgressBar(phase.name().toLowerCase(Locale.ROOT), config.iterations());
         bar.update(start);
-        for (long i = start; i < end; i++) {
-            Step row = step(i);
-            rows.add(row);
-            Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-            bar.increment(1);
-            if ((i + 1) % config.logEvery() == 0 || i + 1 == end) {
-                LOG.info(String.format(Locale.ROOT, "%s %d/%d loss %.4f (ce %.4f aux %.4f kd %.5f reg %.4f) cost %.3f%s lr %.5f tau %.3f",
-                        phase, i + 1, config.iterations(), row.loss(), row.ce(), row.aux(), row.kd(), row.reg(), row.cost(),
-                        target == null ? "" : " target " + target, row.lr(), row.tau()));
+        try (DataParallel dp = new DataParallel(manager, devices)) {
+            replicas = dp;
+            for (long i = start; i < end; i++) {
+                Step row = step(i);
+                rows.add(row);
+                Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                bar.increment(1);
+                if ((i + 1) % config.logEvery() == 0 || i + 1 == end) {
+                    LOG.info(String.format(Locale.ROOT, "%s %d/%d loss %.4f (ce %.4f aux %.4f kd %.5f reg %.4f) cost %.3f%s lr %.5f tau %.3f",
+                            phase, i + 1, config.iterations(), row.loss(), row.ce(), row.aux(), row.kd(), row.reg(), row.cost(),
+                            target == null ? "" : " target " + target, row.lr(), row.tau()));
+                }
+                if ((i + 1) % config.checkpointEvery() == 0 || i + 1 == end) {
+                    checkpoint(i + 1);
+                }
             }
-            if ((i + 1) % config.checkpointEvery() == 0 || i + 1 == end) {
-                checkpoint(i + 1);
-            }
+        } finally {
+            replicas = null;
         }
         bar.end();
         return rows;
@@ -184,29 +198,43 @@ public final class SegmentationTrainer {
         }
         try (NDManager scope = manager.newSubManager()) {
             NDList batch = batches.batch(scope, iteration);
-            NDArray x = batch.get(0);
-            NDArray y = batch.get(1);
-            ParameterStore ps = new ParameterStore(scope, false);
-            NDList taught = teacher == null || config.lambda() == 0 ? null : teacher.logits(ps, x, false, true);
-            double[] terms = new double[6];
+            int k = replicas.size();
+            ParameterStore[] stores = new ParameterStore[k];
+            NDArray[] xs = new NDArray[k];
+            NDArray[] ys = new NDArray[k];
+            NDList[] taught = new NDList[k];
+            for (int r = 0; r < k; r++) {
+                stores[r] = replicas.store(scope, r);
+                xs[r] = replicas.shard(batch.get(0), r);
+                ys[r] = replicas.shard(batch.get(1), r);
+                taught[r] = teacher == null || config.lambda() == 0 ? null : teacher.logits(stores[r], xs[r], false, true);
+            }
+            double[] terms;
             try (GradientCollector gc = engine.newGradientCollector()) {
-                NDList out = network.forward(ps, new NDList(x), true);
-                NDArray ce = crossEntropy(out.get(0), y);
-                NDArray aux = ce.zerosLike();
-                for (int k = 1; k < out.size(); k++) {
-                    aux = aux.add(crossEntropy(out.get(k), y));
-                }
-                NDArray kd = ce.zerosLike();
-                if (taught != null) {
-                    for (int k = 0; k < out.size(); k++) {
-                        kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k)));
+                NDArray[] parts = null;
+                for (int r = 0; r < k; r++) {
+                    NDArray[] shard = shardLosses(stores[r], xs[r], ys[r], taught[r]);
+                    if (parts == null) {
+                        parts = shard;
+                    } else {
+                        for (int i = 0; i < parts.length; i++) {
+                            parts[i] = parts[i].add(shard[i].toDevice(parts[i].getDevice(), false));
+                        }
                     }
                 }
+                if (k > 1) {
+                    for (int i = 0; i < parts.length; i++) {
+                        parts[i] = parts[i].mul(Tensors.scalar(parts[i], 1.0 / k));
+                    }
+                }
+                NDArray ce = parts[0];
+                NDArray aux = parts[1];
+                NDArray kd = parts[2];
                 NDArray loss = ce.add(aux.mul(Tensors.scalar(ce, config.gamma()))).add(kd.mul(Tensors.scalar(ce, config.lambda())));
                 NDArray reg = ce.zerosLike();
                 NDArray cost = null;
                 if (phase == Phase.SEARCH && costModel != null) {
-                    cost = costModel.cost(space, ps);
+                    cost = costModel.cost(space, stores[0]);
                     if (target != null) {
                         reg = cost.sub(Tensors.scalar(cost, target)).square();
                         loss = loss.add(reg.mul(Tensors.scalar(ce, config.beta())));
@@ -228,6 +256,23 @@ public final class SegmentationTrainer {
         }
     }
 
+    /** CE, Σ aux CE and Σ KD over main and aux outputs of one shard, on the shard's device. */
+    private NDArray[] shardLosses(ParameterStore ps, NDArray x, NDArray y, NDList taught) {
+        NDList out = network.forward(ps, new NDList(x), true);
+        NDArray ce = crossEntropy(out.get(0), y);
+        NDArray aux = ce.zerosLike();
+        for (int k = 1; k < out.size(); k++) {
+            aux = aux.add(crossEntropy(out.get(k), y));
+        }
+        NDArray kd = ce.zerosLike();
+        if (taught != null) {
+            for (int k = 0; k < out.size(); k++) {
+                kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k)));
+            }
+        }
+        return new NDArray[] {ce, aux, kd};
+    }
+
     private NDArray crossEntropy(NDArray logits, NDArray labels) {
         return ohem != null ? ohem.of(logits, labels) : PixelCrossEntropy.of(logits, labels);
     }
@@ -241,6 +286,8 @@ public final class SegmentationTrainer {
     }
 
     private void update() {
+        replicas.reduceGradients(weights.values());
+        replicas.reduceGradients(architecture.values());
         weights.forEach((name, p) -> {
             if (onChosenPath(p)) {
                 step(weightOptimizer, name, p);
@@ -249,6 +296,7 @@ public final class SegmentationTrainer {
             }
         });
         architecture.forEach((name, p) -> step(archOptimizer, name, p));
+        replicas.broadcast();
     }
 
     private static void step(Optimizer optimizer, String name, Parameter p) {
@@ -388,6 +436,7 @@ public final class SegmentationTrainer {
         private BatchSource batches;
         private Path workDir;
         private NDManager manager;
+        private List<Device> devices;
 
         public Builder phase(Phase phase) {
             this.phase = phase;
@@ -438,6 +487,15 @@ public final class SegmentationTrainer {
         /** The manager of the model's parameters (steps open sub-managers of it). */
         public Builder manager(NDManager manager) {
             this.manager = manager;
+            return this;
+        }
+
+        /**
+         * Trains data-parallel over these devices, the model's first (default: the model's device
+         * alone); the batch source must give {@code batchSize} images per device.
+         */
+        public Builder devices(List<Device> devices) {
+            this.devices = devices;
             return this;
         }
 

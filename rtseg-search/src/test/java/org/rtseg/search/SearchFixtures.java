@@ -17,6 +17,11 @@ final class SearchFixtures {
 
     /** Stage 1: LIR / GE / skip; stage 2: LIR and GE mixed blocks; stage 3: MHSA / LIR (fixed width). */
     static SupernetConfig tiny(int classes) {
+        return tiny(classes, 0.1);
+    }
+
+    /** {@link #tiny(int)} with another dropout before the classifiers (0: a training step draws no random numbers). */
+    static SupernetConfig tiny(int classes, double dropout) {
         return SupernetConfig.fromJson("""
                 {"name": "tiny", "numClasses": %d,
                  "detail": {"stages": [[8, 8], [8, 8], [16, 16]]},
@@ -28,9 +33,9 @@ final class SearchFixtures {
                     "blocks": [{"candidates": [{"type": "ge", "params": {"expansion": 2}}, {"type": "lir", "params": {"expansion": 2}}]}]},
                    {"channels": 16, "downsample": {"type": "ge", "params": {"expansion": 2}},
                     "blocks": [{"candidates": [{"type": "mhsa", "params": {"heads": 2, "patch": 1}}, {"type": "lir", "params": {"expansion": 2}}]}]}]},
-                 "head": {"channels": 24, "dropout": 0.1},
-                 "aux": {"enabled": true, "channels": 8, "dropout": 0.1}}
-                """.formatted(classes), "tiny");
+                 "head": {"channels": 24, "dropout": %s},
+                 "aux": {"enabled": true, "channels": 8, "dropout": %s}}
+                """.formatted(classes, dropout, dropout), "tiny");
     }
 
     /** Random weights and BatchNorm statistics, so that a wrong slice shows in the logits. */
