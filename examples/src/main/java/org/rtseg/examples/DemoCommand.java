@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 import org.rtseg.core.Engines;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.AtomicFiles;
@@ -28,6 +29,9 @@ import org.rtseg.data.RgbImage;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.latency.LatencyCost;
+import org.rtseg.latency.LatencyMlp;
+import org.rtseg.latency.NetworkUnits;
 import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
 import org.rtseg.search.SegmentationTrainer;
@@ -37,8 +41,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code rtseg demo}: the whole method on synthetic street scenes, no download — pretrain a small
- * supernet, search under a MAC target, extract the subnet, fine-tune it with the boosters,
- * evaluate both, and write a report, pictures and curves into a work dir.
+ * supernet, search under a MAC target (or, given a latency model of this CPU, a latency target),
+ * extract the subnet, fine-tune it with the boosters, evaluate both, and write a report, pictures
+ * and curves into a work dir.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Runs pretrain → search → extract → fine-tune → evaluate on synthetic scenes and writes report.json, figures and predictions.")
@@ -65,8 +70,12 @@ final class DemoCommand implements Callable<Integer> {
     int valScenes;
 
     @Option(names = "--target-ratio", defaultValue = "0.7",
-            description = "MAC target as a fraction of the supernet's eval graph at 512x1024 (default ${DEFAULT-VALUE})")
+            description = "target as a fraction of the supernet eval graph's MACs (or predicted ms) at 512x1024 (default ${DEFAULT-VALUE})")
     double targetRatio;
+
+    @Option(names = "--latency-model", description = "a latency model of this CPU ('rtseg latency collect --config "
+            + "examples/configs/synthetic-small.json', then 'fit'): search under a latency target instead of a MAC target")
+    Path latencyModel;
 
     @Option(names = "--shared", description = "the shared sample data folder (default: ../shared or -Drtseg.shared)")
     Path shared;
@@ -90,24 +99,65 @@ final class DemoCommand implements Callable<Integer> {
         curves.put("pretrain", Pipeline.pretrain(run.networkConfig(), run.training().withIterations(pretrainIterations), batches,
                 work.resolve("pretrain"), devices, false));
         seconds.put("pretrain", elapsed(t0));
-        double supernetGmacs;
-        try (Model supernet = ModelDirectory.load(supernetDir, device)) {
-            supernetGmacs = gmacs(ModelDirectory.network(supernet));
+        try (Goal goal = latencyModel == null ? Goal.macs() : Goal.latency(latencyModel)) {
+            double supernetCost;
+            try (Model supernet = ModelDirectory.load(supernetDir, device)) {
+                supernetCost = goal.of(ModelDirectory.network(supernet));
+            }
+            double target = targetRatio * supernetCost;
+            t0 = System.nanoTime();
+            Pipeline.SearchResult search = Pipeline.search(supernetDir, goal.costs(), target,
+                    run.training().withIterations(searchIterations), batches, work.resolve("search"), devices, false);
+            curves.put("search", search.steps());
+            Pipeline.extract(work.resolve("search/search"), work.resolve("subnet"), device);
+            double achieved;
+            try (Model subnet = ModelDirectory.load(work.resolve("subnet"), device)) {
+                achieved = goal.of(ModelDirectory.network(subnet));
+            }
+            seconds.put("search+extract", elapsed(t0));
+            t0 = System.nanoTime();
+            curves.put("finetune", Pipeline.finetune(work.resolve("subnet"), supernetDir, run.training().withIterations(finetuneIterations),
+                    batches, work.resolve("finetune"), devices, false));
+            seconds.put("finetune", elapsed(t0));
+            report(run, supernetDir, modelDir, new SearchOutcome(goal.unit(), supernetCost, target, search.cost(), achieved), used, start);
         }
-        double target = targetRatio * supernetGmacs;
-        t0 = System.nanoTime();
-        Pipeline.SearchResult search = Pipeline.search(supernetDir, space -> new MacCost(space, FULL_SIZE), target,
-                run.training().withIterations(searchIterations), batches, work.resolve("search"), devices, false);
-        curves.put("search", search.steps());
-        Pipeline.extract(work.resolve("search/search"), work.resolve("subnet"), device);
-        seconds.put("search+extract", elapsed(t0));
-        t0 = System.nanoTime();
-        curves.put("finetune", Pipeline.finetune(work.resolve("subnet"), supernetDir, run.training().withIterations(finetuneIterations),
-                batches, work.resolve("finetune"), devices, false));
-        seconds.put("finetune", elapsed(t0));
-        report(run, supernetDir, modelDir, supernetGmacs, target, search.cost(), used, start);
         return 0;
     }
+
+    /** What the search aims at: the eval graph's MACs, or the latency a model of this CPU predicts. */
+    private record Goal(String unit, Pipeline.CostFactory costs, ToDoubleFunction<Supernet> measure, LatencyMlp mlp) implements AutoCloseable {
+        static Goal macs() {
+            return new Goal("GMACs at 1x3x512x1024", space -> new MacCost(space, FULL_SIZE), DemoCommand::gmacs, null);
+        }
+
+        static Goal latency(Path model) throws IOException {
+            LatencyMlp mlp = LatencyMlp.load(model);
+            return new Goal("ms at 1x3x512x1024 predicted by " + model, space -> new LatencyCost(mlp, space, FULL_SIZE),
+                    net -> mlp.predictNetwork(NetworkUnits.specs(net, FULL_SIZE)), mlp);
+        }
+
+        double of(Supernet net) {
+            return measure.applyAsDouble(net);
+        }
+
+        @Override
+        public void close() {
+            if (mlp != null) {
+                mlp.close();
+            }
+        }
+    }
+
+    /**
+     * The search's figures, in the goal's unit.
+     *
+     * @param unit GMACs or predicted ms, at 512×1024
+     * @param supernet the supernet's eval graph (the paths it had chosen last)
+     * @param target the target
+     * @param expected the cost model at the decided architecture, at the end of the search
+     * @param achieved the extracted subnet's
+     */
+    private record SearchOutcome(String unit, double supernet, double target, double expected, double achieved) {}
 
     private static double elapsed(long t0) {
         return (System.nanoTime() - t0) / 1e9;
@@ -130,8 +180,7 @@ final class DemoCommand implements Callable<Integer> {
         return Complexity.of(net, FULL_SIZE, Complexity.Options.EVAL).macs() / 1e9;
     }
 
-    private void report(RunConfig run, Path supernetDir, Path modelDir, double supernetGmacs, double target, double expected,
-            int threads, long start) throws Exception {
+    private void report(RunConfig run, Path supernetDir, Path modelDir, SearchOutcome outcome, int threads, long start) throws Exception {
         long t0 = System.nanoTime();
         SegmentationDataset val = run.data().withSamples(valScenes).evaluation("val");
         ObjectMapper json = new ObjectMapper();
@@ -175,11 +224,11 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         ObjectNode search = report.putObject("search");
-        search.put("unit", "GMACs at 1x3x512x1024");
-        search.put("supernet_eval_graph", supernetGmacs);
-        search.put("target", target);
-        search.put("expected_at_end", expected);
-        search.put("achieved", networks.get("subnet").get("gmacs_512x1024").asDouble());
+        search.put("unit", outcome.unit());
+        search.put("supernet_eval_graph", outcome.supernet());
+        search.put("target", outcome.target());
+        search.put("expected_at_end", outcome.expected());
+        search.put("achieved", outcome.achieved());
         List<Figures.Marker> markers = new ArrayList<>();
         for (Object[] preset : new Object[][] {{"RTSeg-S", 5.7}, {"RTSeg-M", 9.2}, {"RTSeg-L", 20.8}}) {
             markers.add(new Figures.Marker(preset[0] + " " + preset[1] + " GMACs ≈", subnetMsPerGmac * (double) preset[1]));
@@ -228,8 +277,8 @@ final class DemoCommand implements Callable<Integer> {
                     n.get("ms_512x1024").asDouble());
         });
         var s = report.get("search");
-        System.out.printf(Locale.ROOT, "search target %.3f GMACs, achieved %.3f GMACs (supernet eval graph %.3f)%n",
-                s.get("target").asDouble(), s.get("achieved").asDouble(), s.get("supernet_eval_graph").asDouble());
+        System.out.printf(Locale.ROOT, "search target %.3f, achieved %.3f, supernet eval graph %.3f (%s)%n",
+                s.get("target").asDouble(), s.get("achieved").asDouble(), s.get("supernet_eval_graph").asDouble(), s.get("unit").asText());
         StringBuilder wall = new StringBuilder("wall time:");
         report.get("wall_seconds").fields().forEachRemaining(e -> wall.append(String.format(Locale.ROOT, " %s %.0f s;", e.getKey(), e.getValue().asDouble())));
         System.out.println(wall);

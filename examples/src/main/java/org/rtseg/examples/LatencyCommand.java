@@ -80,8 +80,13 @@ final class LatencyCommand implements Runnable {
         }
     }
 
-    static SupernetConfig network(String preset, Path config) {
-        return config != null ? SupernetConfig.load(config) : SupernetConfig.preset(preset);
+    /** The search space: a preset, a SupernetConfig file, or the network of a run config file. */
+    static SupernetConfig network(String preset, Path config) throws IOException {
+        if (config == null) {
+            return SupernetConfig.preset(preset);
+        }
+        boolean runConfig = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).has("network");
+        return runConfig ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
     }
 
     static List<int[]> sizes(String text) {
@@ -122,7 +127,7 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
         String preset;
 
-        @Option(names = "--config", description = "a SupernetConfig JSON file instead of --preset")
+        @Option(names = "--config", description = "a SupernetConfig JSON file, or a run config (its network), instead of --preset")
         Path config;
 
         @Option(names = "--sizes", defaultValue = "256x512,512x1024", description = "input sizes the units are taken at (default ${DEFAULT-VALUE})")

@@ -43,4 +43,29 @@ class DemoCommandTest {
             assertTrue(Files.exists(work.resolve("predictions/cityscapes_frankfurt_000000_000294_overlay.png")));
         }
     }
+
+    /**
+     * Given a latency model of the demo's search space, the search aims at a latency target: the
+     * report states it in predicted ms and the subnet's prediction is what was achieved.
+     */
+    @Test
+    void searchesUnderALatencyTargetGivenALatencyModel(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("latency");
+        Path model = dir.resolve("latency-model");
+        String fast = "--threads 1 --trials 1 --warmup 1 --min-reps 3 --max-reps 3";
+        CoreCommandsTest.Run collect = CoreCommandsTest.run(LatencyCommandTest.args("latency collect --config configs/synthetic-small.json"
+                + " --samples 150 --sizes 32x64 --out " + data + " " + fast));
+        assertEquals(0, collect.code(), collect.err());
+        CoreCommandsTest.Run fit = CoreCommandsTest.run(LatencyCommandTest.args("latency fit --data " + data + " --out " + model + " --max-steps 200"));
+        assertEquals(0, fit.code(), fit.err());
+        Path work = dir.resolve("demo");
+        CoreCommandsTest.Run r = CoreCommandsTest.run("demo", "--work", work.toString(), "--threads", "1", "--latency-model", model.toString(),
+                "--pretrain-iterations", "4", "--search-iterations", "4", "--finetune-iterations", "2", "--val-scenes", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode search = new ObjectMapper().readTree(work.resolve("report.json").toFile()).get("search");
+        assertTrue(search.get("unit").asText().startsWith("ms at 1x3x512x1024 predicted by"), search.toString());
+        double supernet = search.get("supernet_eval_graph").asDouble();
+        assertEquals(0.7 * supernet, search.get("target").asDouble(), 1e-9 * supernet);
+        assertTrue(search.get("achieved").asDouble() > 0 && search.get("expected_at_end").asDouble() > 0, search.toString());
+    }
 }

@@ -15,9 +15,12 @@ import org.rtseg.core.supernet.Supernet;
 /**
  * Random units of a supernet's search space: every unit of {@link NetworkUnits#allCandidates} (every
  * candidate path of every mixed block) at each of the given input sizes is a template, and a sample
- * is a template with every prunable channel count drawn log-uniformly between {@code minKeep} of
- * its width (at least one channel) and the full width — what width search can produce, down to the
- * single channel a mask group always keeps, with as many samples per octave of width. Sample {@code i} depends only on
+ * is a template with every prunable channel count kept whole with probability 1/4 and otherwise
+ * drawn log-uniformly between {@code minKeep} of its width (at least one channel) and the full width
+ * — what width search can produce, down to the single channel a mask group always keeps, with as
+ * many samples per octave of width, and with the unpruned corner (where searches start, and where a
+ * predictor that rarely saw full widths on both sides of a layer under-predicts large units) well
+ * covered. Sample {@code i} depends only on
  * (seed, i), so a resumed collection draws the same list.
  */
 public final class SpecSampler {
@@ -105,6 +108,9 @@ public final class SpecSampler {
     }
 
     private int draw(int full, SplittableRandom random) {
+        if (random.nextInt(4) == 0) {
+            return full;
+        }
         int lo = Math.max(1, (int) Math.ceil(full * minKeep));
         double log = Math.log(lo) + random.nextDouble() * (Math.log(full + 1) - Math.log(lo));
         return Math.min(full, (int) Math.floor(Math.exp(log)));
