@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -85,8 +86,15 @@ final class LatencyCommand implements Runnable {
         if (config == null) {
             return SupernetConfig.preset(preset);
         }
-        boolean runConfig = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).has("network");
-        return runConfig ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
+        return isRunConfig(config) ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
+    }
+
+    private static boolean isRunConfig(Path file) {
+        try {
+            return new ObjectMapper().readTree(file.toFile()).has("network");
+        } catch (IOException e) {
+            return false; // SupernetConfig.load says what is wrong with the file
+        }
     }
 
     static List<int[]> sizes(String text) {

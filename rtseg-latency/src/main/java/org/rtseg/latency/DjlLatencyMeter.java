@@ -23,8 +23,8 @@ import org.rtseg.core.blocks.BlockSpec;
  * repetition or time budget is spent. This is one trial; a unit's latency is the median over
  * {@link Options#trials} trials, each with a freshly built block, because on a CPU the same unit
  * measured twice differs by more than one trial's spread (where its buffers land, page faults of
- * large outputs): a single trial repeats within ±10 % for about 88 % of units on the 2-core machine,
- * three trials for more. The first measurement of a JVM is preceded by an untimed engine warm-up.
+ * large outputs; one convolution gave 91, 77, 78, 77, 92 and 78 ms in six trials on the 2-core
+ * development VM). The first measurement of a JVM is preceded by an untimed engine warm-up.
  * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's
  * ({@code ai.djl.pytorch.num_threads}, fixed before the engine loads).
  */

@@ -1,5 +1,7 @@
 package org.rtseg.latency;
 
+import java.util.Arrays;
+
 /**
  * A latency measurement: the median over timed repetitions and the spread.
  *
@@ -23,8 +25,8 @@ public record Measurement(double medianMs, double iqrMs, int repetitions) {
 
     /** Median and IQR of raw timings (sorted in place). */
     public static Measurement of(double[] ms, int n) {
-        double[] v = java.util.Arrays.copyOf(ms, n);
-        java.util.Arrays.sort(v);
+        double[] v = Arrays.copyOf(ms, n);
+        Arrays.sort(v);
         return new Measurement(quantile(v, 0.5), quantile(v, 0.75) - quantile(v, 0.25), n);
     }
 
@@ -33,9 +35,12 @@ public record Measurement(double medianMs, double iqrMs, int repetitions) {
      * the spread of their medians (so disagreeing trials show as spread), all their repetitions.
      */
     public static Measurement ofTrials(Measurement... trials) {
-        double[] medians = java.util.Arrays.stream(trials).mapToDouble(Measurement::medianMs).sorted().toArray();
-        double iqr = java.util.Arrays.stream(trials).mapToDouble(Measurement::iqrMs).max().orElse(0);
-        int reps = java.util.Arrays.stream(trials).mapToInt(Measurement::repetitions).sum();
+        if (trials.length == 0) {
+            throw new IllegalArgumentException("no trials to combine");
+        }
+        double[] medians = Arrays.stream(trials).mapToDouble(Measurement::medianMs).sorted().toArray();
+        double iqr = Arrays.stream(trials).mapToDouble(Measurement::iqrMs).max().orElse(0);
+        int reps = Arrays.stream(trials).mapToInt(Measurement::repetitions).sum();
         return new Measurement(quantile(medians, 0.5), Math.max(iqr, medians[medians.length - 1] - medians[0]), reps);
     }
 
