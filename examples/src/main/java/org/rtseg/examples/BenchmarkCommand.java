@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * its deploy form ({@link DeployGraph}), timed alternately in one process.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
-        description = "Times eval-mode forward passes of the eval graph and of the deploy graph (BatchNorm folded; random weights and input),"
+        description = "Times eval-mode forward passes of the eval graph and of the deploy graph (BatchNorm folded, in-place ReLU,"
+                + " channels-last; random weights and input),"
                 + " alternately, and prints median/min/max ms of each, the deploy speed-up, threads and GMACs/s.")
 final class BenchmarkCommand implements Callable<Integer> {
 
@@ -67,7 +68,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                     runs, warmup, evalMedian, eval[0], eval[runs - 1]);
             System.out.printf(Locale.ROOT, "deploy forward over %d runs (after %d warm-up): median %.1f ms, min %.1f ms, max %.1f ms%n",
                     runs, warmup, deployMedian, folded[0], folded[runs - 1]);
-            System.out.printf(Locale.ROOT, "deploy graph (BatchNorm folded, chosen paths only, no dropout or aux heads): %.1f %% faster than the eval graph%n",
+            System.out.printf(Locale.ROOT, "deploy graph (chosen paths only, BatchNorm folded, in-place ReLU, channels-last): %.1f %% faster than the eval graph%n",
                     100 * (1 - deployMedian / evalMedian));
             System.out.printf(Locale.ROOT, "%.2f GMACs per image, %.1f GMACs/s at the eval median%n", macs / 1e9, macs / 1e9 / (evalMedian / 1e3));
         }

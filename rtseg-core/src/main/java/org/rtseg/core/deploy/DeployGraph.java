@@ -30,6 +30,7 @@ import org.rtseg.core.config.StageConfig;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.FusedOps;
 import org.rtseg.core.supernet.SegmentStage;
 import org.rtseg.core.supernet.Supernet;
 
@@ -38,7 +39,9 @@ import org.rtseg.core.supernet.Supernet;
  * follows a convolution folded into it ({@link BatchNormFolding}). Unchosen candidate paths and the
  * aux heads are gone, dropout is 0 (in eval it is the identity anyway); pruned channels are already
  * gone from an extracted subnet. The logits equal the eval-mode logits of the trained network up to
- * float32 rounding, while every folded BatchNorm saves a pass over its feature map.
+ * float32 rounding, while every folded BatchNorm saves a pass over its feature map. Beyond what
+ * DJL's eager API offers, the deploy network runs its eval-mode passes channels-last and applies
+ * each folded unit's ReLU in place ({@link FusedOps}).
  *
  * <p>A deploy model is an ordinary model directory ({@code config.json} holds the deploy config,
  * {@code rtseg-0000.params} the folded weights) whose params carry the model property {@value
@@ -175,7 +178,7 @@ public final class DeployGraph {
         return isDeploy(dir) ? load(dir, device) : ModelDirectory.load(dir, device);
     }
 
-    /** A fresh deploy model of a deploy config: the network with every conv's BatchNorm removed. */
+    /** A fresh deploy model of a deploy config: the network with every conv's BatchNorm removed, channels-last. */
     private static Model create(SupernetConfig deployConfig, Device device) {
         Engines.pytorch();
         Model model = Model.newInstance(ModelDirectory.MODEL_NAME, device, Engines.PYTORCH);
@@ -185,6 +188,7 @@ public final class DeployGraph {
                 conv.removeNormForFolding();
             }
         });
+        net.useChannelsLast(true);
         model.setBlock(net);
         net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, Supernet.STRIDE, Supernet.STRIDE));
         model.setProperty(FORM_PROPERTY, DEPLOY_FORM);

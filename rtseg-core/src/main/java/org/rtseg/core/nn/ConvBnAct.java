@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.ParameterList;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -28,6 +29,7 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     private final boolean relu;
     private final String widthKey;
     private boolean bias;
+    private boolean folded;
     private Conv2d conv;
     private BatchNorm norm;
     private ChannelGate gate;
@@ -78,8 +80,9 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     /**
      * Turns this unit into its deploy form: the BatchNorm is removed and the convolution gets a
      * bias, so that the BatchNorm folded into the weights ({@code org.rtseg.core.deploy}) costs no
-     * pass over the feature map. Structure only: call it before initialisation, then set the folded
-     * values. A unit without BatchNorm is left as it is.
+     * pass over the feature map, and in eval mode the ReLU runs in place on the convolution's
+     * output ({@link FusedOps}). Structure only: call it before initialisation, then set the
+     * folded values. A unit without BatchNorm is left as it is.
      *
      * @throws IllegalStateException when the unit is already initialised
      */
@@ -94,6 +97,7 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
         children.remove("conv");
         norm = null;
         bias = true;
+        folded = true;
         conv = child("conv", convolution(), inChannels);
     }
 
@@ -105,6 +109,9 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (folded && relu && gate == null && !training) {
+            return new NDList(fusedConvRelu(ps, inputs.singletonOrThrow()));
+        }
         NDArray x = apply(conv, ps, inputs.singletonOrThrow(), training);
         if (norm != null) {
             x = apply(norm, ps, x, training);
@@ -113,6 +120,13 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
             x = gate.apply(ps, x, training);
         }
         return new NDList(relu ? Activation.relu(x) : x);
+    }
+
+    private NDArray fusedConvRelu(ParameterStore ps, NDArray x) {
+        ParameterList p = conv.getParameters();
+        NDArray weight = ps.getValue(p.get("weight"), x.getDevice(), false);
+        NDArray b = ps.getValue(p.get("bias"), x.getDevice(), false);
+        return FusedOps.conv2dRelu(x, weight, b, stride, kernel / 2, groups);
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.FusedOps;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -40,6 +41,7 @@ public final class Supernet extends RtsegBlock {
     private final BilateralGuidedAggregation bga;
     private final SegmentHead head;
     private final List<SegmentHead> auxHeads = new ArrayList<>();
+    private boolean channelsLast;
 
     private Supernet(SupernetConfig config) {
         this.config = config;
@@ -66,6 +68,15 @@ public final class Supernet extends RtsegBlock {
         // segment branch, so training starts with logits of order one.
         setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
                 Parameter.Type.WEIGHT);
+    }
+
+    /**
+     * Runs eval-mode forward passes in the channels-last memory format ({@link FusedOps}): the
+     * padded image is converted once and every layer keeps that layout. Values are unchanged; the
+     * deploy graph sets it, because oneDNN then convolves without reordering each input and output.
+     */
+    public void useChannelsLast(boolean on) {
+        channelsLast = on;
     }
 
     /** Builds the network a config describes. */
@@ -144,6 +155,9 @@ public final class Supernet extends RtsegBlock {
             throw new IllegalArgumentException("training needs a batch of at least 2 images (BatchNorm after global pooling), got " + s.get(0));
         }
         NDArray x = padToStride(image);
+        if (channelsLast && !training) {
+            x = FusedOps.channelsLast(x);
+        }
         NDList features = segment.forward(ps, new NDList(x), training);
         NDArray d = apply(detail, ps, x, training);
         NDArray fused = bga.forward(ps, new NDList(d, features.get(features.size() - 1)), training).singletonOrThrow();
