@@ -31,8 +31,12 @@ public final class RtsegCommand implements Runnable {
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    /** Exit code of a run that failed the kernel check and is to be run again with safe kernels. */
+    private static final int RELAUNCH = 75;
+
+    public static void main(String[] args) throws Exception {
+        int code = commandLine().execute(args);
+        System.exit(code == RELAUNCH ? SafeKernels.relaunch(args) : code);
     }
 
     /** The configured command line, also used by tests to run subcommands in process. */
@@ -42,9 +46,13 @@ public final class RtsegCommand implements Runnable {
 
     /**
      * Reports a failed command as one line that says what went wrong and how to fix it; the stack
-     * trace only with {@code -Drtseg.debug=true}.
+     * trace only with {@code -Drtseg.debug=true}. A failed kernel check with no oneDNN cap chosen
+     * asks {@link #main} to run the command again with the safe cap ({@link SafeKernels}).
      */
     private static int report(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        if (SafeKernels.canFix(e)) {
+            return RELAUNCH;
+        }
         String message = e.getMessage() != null ? e.getMessage() : e.toString();
         cmd.getErr().println("rtseg " + cmd.getCommandName() + ": error: " + message);
         if (Boolean.getBoolean("rtseg.debug")) {

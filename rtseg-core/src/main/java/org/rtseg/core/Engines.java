@@ -22,10 +22,33 @@ public final class Engines {
 
     private Engines() {}
 
-    /** The PyTorch engine, loaded on first use. */
+    /** Whether the kernels of this JVM's engine were checked ({@link KernelCheck}), or are being checked. */
+    private static boolean checked;
+
+    /**
+     * The PyTorch engine, loaded on first use. The first call checks that its convolutions compute
+     * correctly on this CPU ({@link KernelCheck}).
+     *
+     * @throws KernelCheck.WrongKernelsException when they do not, with the environment setting that fixes it
+     */
     public static Engine pytorch() {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-        return Engine.getEngine(PYTORCH);
+        Engine engine = Engine.getEngine(PYTORCH);
+        checkOnce(engine);
+        return engine;
+    }
+
+    private static synchronized void checkOnce(Engine engine) {
+        if (checked) {
+            return; // done, or in progress further up this thread's stack (the check itself uses the engine)
+        }
+        checked = true;
+        try {
+            KernelCheck.verify(engine);
+        } catch (RuntimeException e) {
+            checked = false;
+            throw e;
+        }
     }
 
     /** The device to run on: the first GPU when DJL sees one, else the CPU. */
