@@ -14,7 +14,7 @@ final class FinetuneCommand extends PhaseCommand {
     @Option(names = "--model", required = true, description = "the model to fine-tune (e.g. from 'rtseg extract')")
     Path modelDir;
 
-    @Option(names = "--teacher", description = "the pretrained supernet to distil from (λ in the config)")
+    @Option(names = "--teacher", description = "the teacher to distil from (λ in the config): the 'teacher' folder of 'rtseg pretrain'")
     Path teacherDir;
 
     @Override

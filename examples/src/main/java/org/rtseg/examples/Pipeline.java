@@ -2,6 +2,7 @@ package org.rtseg.examples;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -17,6 +18,8 @@ import org.rtseg.search.SearchSpace;
 import org.rtseg.search.SearchState;
 import org.rtseg.search.SegmentationTrainer;
 import org.rtseg.search.SubnetExtractor;
+import org.rtseg.search.SupernetTeacher;
+import org.rtseg.search.TargetProjection;
 import org.rtseg.search.TrainingConfig;
 
 /**
@@ -31,8 +34,20 @@ final class Pipeline {
         CostModel create(SearchSpace space) throws IOException;
     }
 
-    /** The outcome of a search: the steps run and the cost of the decided architecture. */
-    record SearchResult(List<SegmentationTrainer.Step> steps, double cost, String unit) {}
+    /**
+     * The outcome of a search.
+     *
+     * @param steps the steps run
+     * @param expected the cost model at the end of the search (paths weighted by softmax α)
+     * @param projection the decided architecture's cost before and after landing it on the target
+     * @param unit the cost's unit
+     */
+    record SearchResult(List<SegmentationTrainer.Step> steps, double expected, TargetProjection.Result projection, String unit) {
+        /** The cost of the architecture the search leaves. */
+        double cost() {
+            return projection.projected();
+        }
+    }
 
     private Pipeline() {}
 
@@ -44,6 +59,17 @@ final class Pipeline {
                     .run(resume, training.iterations());
             ModelDirectory.save(model, work.resolve("model"));
             return steps;
+        }
+    }
+
+    /**
+     * Builds the self-distillation teacher of a pretrained supernet into {@code out} ({@link
+     * SupernetTeacher}: the supernet with averaged paths and re-estimated BatchNorm statistics).
+     */
+    static void teacher(Path supernetDir, BatchSource batches, int calibrationBatches, Path out, Device device) throws IOException {
+        try (Model supernet = load(supernetDir, "--supernet", device);
+                Model teacher = SupernetTeacher.build(supernet, batches, calibrationBatches)) {
+            ModelDirectory.save(teacher, out);
         }
     }
 
@@ -61,13 +87,14 @@ final class Pipeline {
     }
 
     /**
-     * Searches a pretrained supernet (also the teacher) under a cost target; the state goes to
+     * Searches a pretrained supernet under a cost target, distilling from {@code teacherDir}; the
+     * decided architecture is landed on the target ({@link TargetProjection}) and the state goes to
      * {@code work/search}.
      */
-    static SearchResult search(Path supernetDir, CostFactory costs, double target, TrainingConfig training, BatchSource batches,
-            Path work, List<Device> devices, boolean resume) throws Exception {
+    static SearchResult search(Path supernetDir, Path teacherDir, CostFactory costs, double target, TrainingConfig training,
+            BatchSource batches, Path work, List<Device> devices, boolean resume) throws Exception {
         Device device = devices.get(0);
-        try (Model model = load(supernetDir, "--supernet", device); Model teacher = load(supernetDir, "--supernet", device)) {
+        try (Model model = load(supernetDir, "--supernet", device); Model teacher = load(teacherDir, "--teacher", device)) {
             SearchSpace space = new SearchSpace(ModelDirectory.network(model), training.seed());
             space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
             CostModel cost = costs.create(space);
@@ -84,10 +111,13 @@ final class Pipeline {
                         .devices(devices)
                         .build()
                         .run(resume, training.iterations());
+                double expected;
+                try (NDManager scope = model.getNDManager().newSubManager()) {
+                    expected = cost.cost(space, new ParameterStore(scope, false)).getFloat();
+                }
+                TargetProjection.Result projection = TargetProjection.project(space, cost, target, model.getNDManager());
                 SearchState.save(space, work.resolve("search"));
-                space.decide();
-                double reached = cost.cost(space, new ParameterStore(model.getNDManager(), false)).getFloat();
-                return new SearchResult(steps, reached, cost.unit());
+                return new SearchResult(steps, expected, projection, cost.unit());
             } finally {
                 if (cost instanceof AutoCloseable closeable) {
                     closeable.close();

@@ -1,5 +1,6 @@
 package org.rtseg.examples;
 
+import org.rtseg.search.SupernetTeacher;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
@@ -68,22 +69,26 @@ final class ReproduceCommand implements Callable<Integer> {
         List<Device> devices = runtime.trainingDevices();
         Device dev = devices.get(0);
         Path supernet = work.resolve("pretrain/model");
+        Path teacher = work.resolve("pretrain/teacher");
         Path subnet = work.resolve("subnet");
         Path model = work.resolve("finetune/model");
         if (!Pipeline.done(supernet)) {
             Pipeline.pretrain(recipe.networkConfig(), recipe.pretrain(), batches(recipe, recipe.pretrain(), devices), work.resolve("pretrain"), devices,
                     true);
         }
+        if (!Pipeline.done(teacher)) {
+            Pipeline.teacher(supernet, batches(recipe, recipe.pretrain(), devices), SupernetTeacher.CALIBRATION_BATCHES, teacher, dev);
+        }
         if (!Pipeline.done(work.resolve("search/search"))) {
             Shape costInput = new Shape(1, 3, recipe.costInput().get(0), recipe.costInput().get(1));
-            Pipeline.search(supernet, space -> new MacCost(space, costInput), target, recipe.search(),
+            Pipeline.search(supernet, teacher, space -> new MacCost(space, costInput), target, recipe.search(),
                     batches(recipe, recipe.search(), devices), work.resolve("search"), devices, true);
         }
         if (!Pipeline.done(subnet)) {
             Pipeline.extract(work.resolve("search/search"), subnet, dev);
         }
         if (!Pipeline.done(model)) {
-            Pipeline.finetune(subnet, supernet, recipe.finetune(), batches(recipe, recipe.finetune(), devices), work.resolve("finetune"), devices,
+            Pipeline.finetune(subnet, teacher, recipe.finetune(), batches(recipe, recipe.finetune(), devices), work.resolve("finetune"), devices,
                     true);
         }
         try (Model m = ModelDirectory.load(model, dev)) {
@@ -117,11 +122,12 @@ final class ReproduceCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "devices: %s, %s%n", devices, devices.size() == 1 ? "one replica"
                 : "data-parallel: batch " + recipe.pretrain().batchSize() + " per device, " + recipe.pretrain().batchSize() * devices.size()
                         + " per step, gradients averaged, the learning rate following the step count");
-        phase(1, "pretrain", recipe.pretrain(), "supernet, one sampled path per mixed block", "pretrain/model");
+        phase(1, "pretrain", recipe.pretrain(), "supernet, one sampled path per mixed block; then its teacher (averaged paths, "
+                + "BatchNorm re-estimated)", "pretrain/model");
         phase(2, "search", recipe.search(), String.format(Locale.ROOT, "target %.1f GMACs (β %s, γ %s, λ %s)", target,
                 recipe.search().beta(), recipe.search().gamma(), recipe.search().lambda()), "search/search");
         System.out.printf(Locale.ROOT, "  3 extract    %-68s -> %s%n", "most likely paths, kept channels", work.resolve("subnet"));
-        phase(4, "finetune", recipe.finetune(), "boosters: aux heads, distillation from the supernet", "finetune/model");
+        phase(4, "finetune", recipe.finetune(), "boosters: aux heads, distillation from the supernet teacher", "finetune/model");
         System.out.printf(Locale.ROOT, "  5 evaluate   %-68s -> %s%n", recipe.evalSplit() + " split", work.resolve("metrics.json"));
         if (dataset.equals("cityscapes")) {
             System.out.printf(Locale.ROOT, "paper (Cityscapes val, 512x1024): %s %.1f GMACs, %s mIoU%n", preset.toUpperCase(Locale.ROOT),

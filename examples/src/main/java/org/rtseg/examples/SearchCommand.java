@@ -1,5 +1,7 @@
 package org.rtseg.examples;
 
+import org.rtseg.search.BatchSource;
+import org.rtseg.search.SupernetTeacher;
 import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
@@ -17,8 +19,12 @@ import picocli.CommandLine.Option;
         description = "Searches widths and paths of a pretrained supernet under a MAC or latency target (eq. 12); writes <work>/search.")
 final class SearchCommand extends PhaseCommand {
 
-    @Option(names = "--supernet", required = true, description = "the pretrained supernet (model directory); also the teacher")
+    @Option(names = "--supernet", required = true, description = "the pretrained supernet (model directory)")
     Path supernetDir;
+
+    @Option(names = "--teacher", description = "the self-distillation teacher (default: the 'teacher' folder 'rtseg pretrain' "
+            + "wrote beside --supernet; built into <work>/teacher when there is none)")
+    Path teacherDir;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
@@ -46,10 +52,28 @@ final class SearchCommand extends PhaseCommand {
                 : space -> new LatencyCost(LatencyMlp.load(latencyModel), space, costInput);
         double goal = target.gmacs != null ? target.gmacs : target.ms;
         List<Device> devices = runtime.trainingDevices();
-        Pipeline.SearchResult result = Pipeline.search(supernetDir, costs, goal, run.training(), batches(run, devices.size()), work, devices,
-                resume);
-        System.out.printf(Locale.ROOT, "search state written to %s: cost of the chosen architecture %.3f %s, target %.3f%n",
-                work.resolve("search"), result.cost(), result.unit(), goal);
+        BatchSource batches = batches(run, devices.size());
+        Path teacher = teacher(batches, devices.get(0));
+        Pipeline.SearchResult result = Pipeline.search(supernetDir, teacher, costs, goal, run.training(), batches, work, devices, resume);
+        System.out.printf(Locale.ROOT, "search state written to %s: the decided architecture costs %.3f %s (target %.3f; %.3f before "
+                + "landing it on the target, %.3f expected under softmax(α))%n", work.resolve("search"), result.cost(), result.unit(), goal,
+                result.projection().decided(), result.expected());
         return 0;
+    }
+
+    private Path teacher(BatchSource batches, Device device) throws java.io.IOException {
+        if (teacherDir != null) {
+            return teacherDir;
+        }
+        Path beside = supernetDir.toAbsolutePath().resolveSibling("teacher");
+        if (Pipeline.done(beside)) {
+            return beside;
+        }
+        Path built = work.resolve("teacher");
+        if (!Pipeline.done(built)) {
+            System.out.println("no teacher beside " + supernetDir + ": building it into " + built);
+            Pipeline.teacher(supernetDir, batches, SupernetTeacher.CALIBRATION_BATCHES, built, device);
+        }
+        return built;
     }
 }

@@ -18,7 +18,8 @@ class DemoCommandTest {
     void writesReportFiguresAndPredictions(@TempDir Path dir) throws Exception {
         Path work = dir.resolve("demo");
         CoreCommandsTest.Run r = CoreCommandsTest.run("demo", "--work", work.toString(), "--threads", "1",
-                "--pretrain-iterations", "6", "--search-iterations", "4", "--finetune-iterations", "4", "--val-scenes", "4");
+                "--pretrain-iterations", "6", "--search-iterations", "4", "--finetune-iterations", "4", "--val-scenes", "4",
+                "--calibration-batches", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("search target"), r.out());
         JsonNode report = new ObjectMapper().readTree(work.resolve("report.json").toFile());
@@ -30,8 +31,10 @@ class DemoCommandTest {
             assertTrue(n.get("params").asLong() > 0 && n.get("gmacs_512x1024").asDouble() > 0);
             assertTrue(n.get("ms_demo_size").asDouble() > 0 && n.get("ms_512x1024").asDouble() > 0);
         }
-        assertTrue(report.at("/search/target").asDouble() > 0 && report.at("/search/achieved").asDouble() > 0);
-        for (String phase : new String[] {"pretrain", "search+extract", "finetune", "total"}) {
+        assertTargetMet(report.get("search"));
+        assertTrue(report.at("/networks/supernet/gmacs_512x1024").asDouble() > report.at("/search/largest_network").asDouble(),
+                "the supernet row is the teacher, which runs every path");
+        for (String phase : new String[] {"pretrain", "teacher", "search+extract", "finetune", "total"}) {
             assertTrue(report.at("/wall_seconds").has(phase), phase);
         }
         for (String png : new String[] {"figures/latency_miou.png", "figures/training_curves.png", "predictions/scene_0_overlay.png",
@@ -60,12 +63,21 @@ class DemoCommandTest {
         assertEquals(0, fit.code(), fit.err());
         Path work = dir.resolve("demo");
         CoreCommandsTest.Run r = CoreCommandsTest.run("demo", "--work", work.toString(), "--threads", "1", "--latency-model", model.toString(),
-                "--pretrain-iterations", "4", "--search-iterations", "4", "--finetune-iterations", "2", "--val-scenes", "2");
+                "--pretrain-iterations", "4", "--search-iterations", "4", "--finetune-iterations", "2", "--val-scenes", "2",
+                "--calibration-batches", "2");
         assertEquals(0, r.code(), r.err());
         JsonNode search = new ObjectMapper().readTree(work.resolve("report.json").toFile()).get("search");
         assertTrue(search.get("unit").asText().startsWith("ms at 1x3x512x1024 predicted by"), search.toString());
-        double supernet = search.get("supernet_eval_graph").asDouble();
-        assertEquals(0.7 * supernet, search.get("target").asDouble(), 1e-9 * supernet);
-        assertTrue(search.get("achieved").asDouble() > 0 && search.get("expected_at_end").asDouble() > 0, search.toString());
+        double largest = search.get("largest_network").asDouble();
+        assertEquals(0.7 * largest, search.get("target").asDouble(), 1e-9 * largest);
+        assertTargetMet(search);
+    }
+
+    /** After 4 search steps nothing has converged: the subnet still lands on the target (±3 %). */
+    private static void assertTargetMet(JsonNode search) {
+        double target = search.get("target").asDouble();
+        assertEquals(target, search.get("achieved").asDouble(), 0.03 * target, search.toString());
+        assertEquals(search.get("achieved").asDouble() / target, search.get("achieved_over_target").asDouble(), 1e-9);
+        assertTrue(search.get("expected_at_end").asDouble() > 0 && search.get("decided_before_projection").asDouble() > 0, search.toString());
     }
 }

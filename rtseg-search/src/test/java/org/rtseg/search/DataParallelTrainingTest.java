@@ -35,7 +35,8 @@ class DataParallelTrainingTest {
     private static final List<Device> TWO = List.of(Device.cpu(), Device.cpu());
 
     private static TrainingConfig config(int iterations) {
-        return new TrainingConfig(iterations, 2, 0.05, 0.9, 1e-4, 0, 0.9, "adam", 0.05, 0.9, 0.5, 1.0, 0.01, 5.0, 0.5, false, 0.7, 5, 5, 7);
+        return TrainingConfig.builder().iterations(iterations).batchSize(2).learningRate(0.05).weightDecay(1e-4).archLearningRate(0.05)
+                .beta(0.5).lambda(0.01).kdReduction(SelfDistillationLoss.Reduction.MEAN).logEvery(5).checkpointEvery(5).seed(7).build();
     }
 
     /** Shard 0 gets images [a, b], shard 1 [c, d]: one step over both averages their gradients. */

@@ -68,4 +68,24 @@ class GumbelChoiceTest {
     private static List<Integer> choices(SearchSpace space) {
         return space.choices().stream().map(c -> c.block().choice()).toList();
     }
+
+    @Test
+    void aDecidedChoiceWeighsItsPathAloneUntilTheNextSample() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(3), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 5);
+            space.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(2, 3, 64, 64));
+            GumbelChoice choice = space.choices().get(0);
+            choice.logits().getArray().set(new float[] {0.2f, 1.5f, -1f});
+            ParameterStore ps = new ParameterStore(m, false);
+            float[] soft = choice.probabilities(ps, Device.cpu(), true).toFloatArray();
+            assertEquals(1f, soft[0] + soft[1] + soft[2], 1e-5f);
+            assertTrue(soft[0] > 0.1f && soft[2] > 0.01f, "softmax(α) before the decision");
+            assertEquals(1, choice.decide());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, 0},
+                    choice.probabilities(ps, Device.cpu(), true).toFloatArray(), "the decided network's own cost");
+            space.sample(1, 1f);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(soft, choice.probabilities(ps, Device.cpu(), true).toFloatArray(), 1e-6f);
+        }
+    }
 }

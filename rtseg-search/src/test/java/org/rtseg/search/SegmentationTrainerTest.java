@@ -50,7 +50,9 @@ class SegmentationTrainerTest {
     }
 
     private static TrainingConfig config(int iterations, double lr) {
-        return new TrainingConfig(iterations, 2, lr, 0.9, 1e-4, Math.min(2, iterations - 1), 0.9, "adam", 0.05, 0.9, 0.5, 1.0, 0.01, 5.0, 0.5, false, 0.7, 5, 5, 7);
+        return TrainingConfig.builder().iterations(iterations).batchSize(2).learningRate(lr).weightDecay(1e-4)
+                .warmupIterations(Math.min(2, iterations - 1)).archLearningRate(0.05).beta(0.5).lambda(0.01)
+                .kdReduction(SelfDistillationLoss.Reduction.MEAN).logEvery(5).checkpointEvery(5).seed(7).build();
     }
 
     /** A search of 10 steps split at step 5 and resumed in a fresh process state equals one run. */
@@ -99,6 +101,113 @@ class SegmentationTrainerTest {
                     .manager(m)
                     .build();
             return trainer.run(resume, stopAfter);
+        }
+    }
+
+    /**
+     * The search phase moves the architecture, and β·|cost − target|² is part of its loss: two
+     * searches from the same weights differ by exactly β·reg at their first step, and their masks
+     * part after it. Each weighted term of eq. 12 is in metrics.csv.
+     */
+    @Test
+    void searchMovesPathLogitsAndMasksAndTheCostTermEntersTheLoss(@TempDir Path dir) throws Exception {
+        SupernetConfig cfg = SearchFixtures.tiny(CLASSES, 0);
+        Engines.pytorch().setRandomSeed(77);
+        try (Model init = ModelDirectory.create(cfg, Device.cpu()); Model teacher = ModelDirectory.create(cfg, Device.cpu())) {
+            Searched without = searched(dir.resolve("beta0"), init, teacher, 0);
+            Searched with = searched(dir.resolve("beta50"), init, teacher, 50);
+            SegmentationTrainer.Step a = without.steps().get(0);
+            SegmentationTrainer.Step b = with.steps().get(0);
+            assertTrue(b.betaReg() > 0.1 * b.loss(), "the target is far: β·reg " + b.betaReg() + " of loss " + b.loss());
+            assertEquals(50 * b.reg(), b.betaReg(), 1e-6 * b.betaReg());
+            assertEquals(b.ce() + b.gammaAux() + b.lambdaKd() + b.betaReg(), b.loss(), 1e-4 * b.loss());
+            assertEquals(0.01 * b.kd(), b.lambdaKd(), 1e-9 + 1e-6 * b.kd());
+            assertEquals(b.aux(), b.gammaAux(), 1e-9, "γ = 1");
+            assertEquals(b.betaReg(), b.loss() - a.loss(), 1e-4 * b.loss(), "the same weights and batch: only β·reg differs");
+            assertTrue(with.alphaMoved(), "search updates the path logits α");
+            assertTrue(with.masksMoved() > 0.5, "search updates the mask weights: " + with.masksMoved() + " of the masks moved");
+            assertFalse(java.util.Arrays.equals(without.masks(), with.masks()), "the cost term changes the masks' updates");
+            for (float c : with.masks()) {
+                assertTrue(c >= 0 && c <= 1, "mask weights stay in [0, 1]: " + c);
+            }
+            String header = Files.readAllLines(dir.resolve("beta50/metrics.csv")).get(0);
+            assertTrue(header.contains("gamma_aux,lambda_kd,beta_reg"), header);
+        }
+    }
+
+    private record Searched(List<SegmentationTrainer.Step> steps, float[] masks, boolean alphaMoved, double masksMoved) {}
+
+    private static Searched searched(Path work, Model init, Model teacher, double beta) throws Exception {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(CLASSES, 0), Device.cpu())) {
+            copy(init, model);
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 3);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            MacCost cost = new MacCost(space, new Shape(1, 3, 512, 1024));
+            double full = cost.cost(space, new ai.djl.training.ParameterStore(m, false)).getFloat();
+            List<SegmentationTrainer.Step> steps = SegmentationTrainer.builder().phase(SegmentationTrainer.Phase.SEARCH).searchSpace(space)
+                    .teacher(ModelDirectory.network(teacher)).cost(cost, 0.4 * full)
+                    .config(config(3, 0.02).toBuilder().beta(beta).build()).batches(bands(2, 64, 64)).workDir(work).manager(m).build()
+                    .run(false, 3);
+            boolean alpha = space.choices().stream().anyMatch(c -> c.logits().getArray().abs().sum().getFloat() > 0);
+            int moved = 0;
+            java.util.List<Float> all = new java.util.ArrayList<>();
+            for (ChannelMask mask : space.masks()) {
+                float[] c = mask.weight().getArray().toFloatArray();
+                boolean changed = false;
+                for (float v : c) {
+                    all.add(v);
+                    changed |= v != 1f;
+                }
+                moved += changed ? 1 : 0;
+            }
+            float[] masks = new float[all.size()];
+            for (int i = 0; i < masks.length; i++) {
+                masks[i] = all.get(i);
+            }
+            return new Searched(steps, masks, alpha, (double) moved / space.masks().size());
+        }
+    }
+
+    /** The reference recipe: weight decay on convolution weights, not on biases and norm parameters. */
+    @Test
+    void weightDecayLeavesBiasesAndNormsAlone(@TempDir Path dir) throws Exception {
+        SupernetConfig cfg = SearchFixtures.tiny(CLASSES, 0);
+        Engines.pytorch().setRandomSeed(5);
+        try (Model init = ModelDirectory.create(cfg, Device.cpu())) {
+            java.util.Map<String, float[]> plain = finetuneStep(dir.resolve("wd0"), init, 0);
+            java.util.Map<String, float[]> decayed = finetuneStep(dir.resolve("wd"), init, 0.5);
+            int conv = 0;
+            for (String name : plain.keySet()) {
+                boolean oneDimensional = name.endsWith("_gamma") || name.endsWith("_beta") || name.endsWith("_bias");
+                if (oneDimensional) {
+                    assertTrue(java.util.Arrays.equals(plain.get(name), decayed.get(name)), name + " must not decay");
+                } else if (name.endsWith("conv_weight") && !name.contains("_mixed")) { // unchosen paths do not move at all
+                    assertFalse(java.util.Arrays.equals(plain.get(name), decayed.get(name)), name + " decays");
+                    conv++;
+                }
+            }
+            assertTrue(conv > 10, "convolution weights compared: " + conv);
+        }
+    }
+
+    private static java.util.Map<String, float[]> finetuneStep(Path work, Model init, double weightDecay) throws Exception {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(CLASSES, 0), Device.cpu())) {
+            copy(init, model);
+            SegmentationTrainer.builder().phase(SegmentationTrainer.Phase.FINETUNE).supernet(ModelDirectory.network(model))
+                    .config(config(1, 0.05).toBuilder().weightDecay(weightDecay).build()).batches(bands(2, 64, 64)).workDir(work)
+                    .manager(model.getNDManager()).build().run(false, 1);
+            java.util.Map<String, float[]> values = new java.util.TreeMap<>();
+            ModelDirectory.network(model).getParameters().forEach(p -> values.put(p.getKey(), p.getValue().getArray().toFloatArray()));
+            return values;
+        }
+    }
+
+    private static void copy(Model from, Model to) {
+        var source = from.getBlock().getParameters();
+        var target = to.getBlock().getParameters();
+        for (int i = 0; i < source.size(); i++) {
+            target.get(i).getValue().getArray().set(source.get(i).getValue().getArray().toFloatArray());
         }
     }
 
@@ -157,7 +266,8 @@ class SegmentationTrainerTest {
         SupernetConfig cfg = SearchFixtures.tiny(CLASSES);
         try (Model model = ModelDirectory.create(cfg, Device.cpu())) {
             Supernet net = ModelDirectory.network(model);
-            TrainingConfig exploding = new TrainingConfig(20, 2, 1e6, 0.9, 0, 0, 0.9, "sgd", 0.01, 0.9, 0.01, 1, 0, 5, 0.5, false, 0.7, 1, 1, 1);
+            TrainingConfig exploding = TrainingConfig.builder().iterations(20).batchSize(2).learningRate(1e6).weightDecay(0)
+                    .archOptimizer("sgd").lambda(0).logEvery(1).checkpointEvery(1).seed(1).build();
             SegmentationTrainer trainer = SegmentationTrainer.builder()
                     .phase(SegmentationTrainer.Phase.FINETUNE).supernet(net).config(exploding)
                     .batches(bands(2, 64, 64)).workDir(dir).manager(model.getNDManager()).build();

@@ -19,11 +19,18 @@ import org.rtseg.core.nn.RtsegBlock;
  *
  * <p>Candidates are children named after their type ({@code lir}, {@code mhsa}…; a repeated type
  * gets its index appended).
+ *
+ * <p>The choice {@link #AVERAGE} runs every path but the skip and averages their outputs: eq. 7
+ * with the path weights h spread evenly over the candidates, i.e. the supernet as a whole — the
+ * "strong supernet" that self-distillation (§Boosters) learns from.
  */
 public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
 
     /** One candidate: its child name, registered type and resolved arguments. */
     public record Candidate(String name, String type, BlockArgs args, RtsegBlock block) {}
+
+    /** The choice that averages every candidate path except the skip (the supernet as a whole). */
+    public static final int AVERAGE = -1;
 
     private final List<Candidate> candidates = new ArrayList<>();
     private int choice;
@@ -59,21 +66,34 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
         return Collections.unmodifiableList(candidates);
     }
 
-    /** The index of the chosen path. */
+    /** The index of the chosen path, or {@link #AVERAGE}. */
     public int choice() {
         return choice;
     }
 
-    /** The chosen path. */
+    /** Whether this block averages its paths ({@link #AVERAGE}) rather than running one. */
+    public boolean averaged() {
+        return choice == AVERAGE;
+    }
+
+    /** The chosen path; a block that averages its paths has none. */
     public Candidate chosen() {
+        if (averaged()) {
+            throw new IllegalStateException("this mixed block averages its paths (a supernet teacher): it has no single chosen path");
+        }
         return candidates.get(choice);
     }
 
-    /** Chooses the path that runs from now on. */
+    /** The paths that run: the chosen one, or every path but the skip when averaging. */
+    public List<Candidate> running() {
+        return averaged() ? candidates.stream().filter(c -> !c.type().equals("skip")).toList() : List.of(candidates.get(choice));
+    }
+
+    /** Chooses the path that runs from now on, or {@link #AVERAGE}. */
     public void choose(int index) {
-        if (index < 0 || index >= candidates.size()) {
-            throw new IllegalArgumentException(
-                    "choice " + index + " out of range: this mixed block has " + candidates.size() + " candidates");
+        if (index == AVERAGE ? candidates.stream().allMatch(c -> c.type().equals("skip")) : index < 0 || index >= candidates.size()) {
+            throw new IllegalArgumentException("choice " + index + " out of range: this mixed block has " + candidates.size()
+                    + " candidates" + (index == AVERAGE ? ", none but skip to average" : ""));
         }
         choice = index;
     }
@@ -92,9 +112,22 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (averaged()) {
+            return new NDList(average(ps, inputs, training));
+        }
         NDList out = chosen().block().forward(ps, inputs, training);
         ai.djl.ndarray.NDArray weight = pathGate == null ? null : pathGate.weight(ps, choice, training);
         return weight == null ? out : new NDList(out.singletonOrThrow().mul(weight));
+    }
+
+    private ai.djl.ndarray.NDArray average(ParameterStore ps, NDList inputs, boolean training) {
+        List<Candidate> paths = running();
+        ai.djl.ndarray.NDArray sum = null;
+        for (Candidate c : paths) {
+            ai.djl.ndarray.NDArray y = c.block().forward(ps, inputs, training).singletonOrThrow();
+            sum = sum == null ? y : sum.add(y);
+        }
+        return sum.div(org.rtseg.core.nn.Tensors.scalar(sum, paths.size()));
     }
 
     /** Every path runs on the input and may replace it: all outputs share the input's space. */
@@ -109,13 +142,10 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
     @Override
     public Shape count(Shape input, Tally tally) {
         tally.observe(this, input);
-        if (tally.options().allCandidates()) {
-            for (Candidate c : candidates) {
-                count(c.name(), c.block(), input, tally);
-            }
-            return input;
+        for (Candidate c : tally.options().allCandidates() ? candidates : running()) {
+            count(c.name(), c.block(), input, tally);
         }
-        return count(chosen().name(), chosen().block(), input, tally);
+        return input;
     }
 
     /**

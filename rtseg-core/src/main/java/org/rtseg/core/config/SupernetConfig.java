@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.rtseg.core.blocks.BlockTypes;
+import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.io.AtomicFiles;
 
 /**
@@ -63,6 +64,17 @@ public record SupernetConfig(
     /** This config with another class count. */
     public SupernetConfig withNumClasses(int classes) {
         return new SupernetConfig(name, classes, detail, segment, head, aux, widths);
+    }
+
+    /**
+     * This supernet as a whole: every mixed block with a path other than skip averages its paths
+     * ({@link MixedBlock#AVERAGE}) — the self-distillation teacher.
+     */
+    public SupernetConfig withAveragedPaths() {
+        List<StageConfig> stages = segment.stages().stream().map(st -> new StageConfig(st.channels(), st.downsample(),
+                st.blocks().stream().map(m -> m.candidates().stream().allMatch(c -> "skip".equals(c.type()))
+                        ? m : new MixedBlockConfig(m.candidates(), MixedBlock.AVERAGE)).toList())).toList();
+        return new SupernetConfig(name, numClasses, detail, new SegmentBranchConfig(segment.stemChannels(), stages), head, aux, widths);
     }
 
     /** A shipped preset by name (see {@link #PRESETS}). */
@@ -173,8 +185,11 @@ public record SupernetConfig(
             MixedBlockConfig mixed = stage.blocks().get(b);
             require(mixed != null && mixed.candidates() != null && !mixed.candidates().isEmpty(),
                     bp + ".candidates: a mixed block needs at least one candidate path");
-            require(mixed.choice() >= 0 && mixed.choice() < mixed.candidates().size(),
-                    bp + ".choice: " + mixed.choice() + " is not an index of its " + mixed.candidates().size() + " candidates");
+            require(mixed.choice() >= MixedBlock.AVERAGE && mixed.choice() < mixed.candidates().size(),
+                    bp + ".choice: " + mixed.choice() + " is not an index of its " + mixed.candidates().size() + " candidates (or "
+                            + MixedBlock.AVERAGE + ", the average of the paths)");
+            require(mixed.choice() != MixedBlock.AVERAGE || mixed.candidates().stream().anyMatch(c -> c != null && !"skip".equals(c.type())),
+                    bp + ".choice: " + MixedBlock.AVERAGE + " averages the paths other than skip, and this block has none");
             for (int c = 0; c < mixed.candidates().size(); c++) {
                 validateBlock(bp + ".candidates[" + c + "]", mixed.candidates().get(c), stage.channels(), stage.channels(), 1);
             }

@@ -5,6 +5,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * SGD with momentum in PyTorch's form (paper §Experiments: momentum 0.9, poly learning rate):
@@ -17,13 +18,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * DJL's {@code Sgd} folds the learning rate into the buffer ({@code buf ← μ·buf − lr·g}), which
  * differs from PyTorch whenever the learning rate changes, i.e. at every step of a poly schedule;
  * recipes tuned in PyTorch need this form. The buffers are exposed so that checkpoints can save and
- * restore them.
+ * restore them. Weight decay can be limited to some parameters ({@link Builder#decayOnly}), as
+ * recipes that exempt biases and normalisation parameters do.
  */
 public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
 
     private final ParameterTracker learningRate;
     private final float momentum;
     private final float weightDecay;
+    private final Predicate<String> decayed;
     private final Map<String, NDArray> buffers = new ConcurrentHashMap<>();
 
     private MomentumSgd(Builder builder) {
@@ -31,6 +34,7 @@ public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
         learningRate = builder.learningRate;
         momentum = builder.momentum;
         weightDecay = builder.weightDecay;
+        decayed = builder.decayed;
     }
 
     public static Builder builder() {
@@ -42,7 +46,7 @@ public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
         float lr = learningRate.getNewValue(parameterId, updateCount(parameterId));
         // Temporaries are closed here: results of ops belong to the first operand's manager,
         // which for weights is the model's and lives for the whole run.
-        try (NDArray decay = weightDecay == 0f ? null : weight.mul(weightDecay)) {
+        try (NDArray decay = weightDecay == 0f || !decayed.test(parameterId) ? null : weight.mul(weightDecay)) {
             NDArray buf = buffers.get(parameterId);
             if (buf == null) {
                 // PyTorch starts the buffer at the first gradient, not at zero.
@@ -83,6 +87,7 @@ public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
         private ParameterTracker learningRate;
         private float momentum = 0.9f;
         private float weightDecay;
+        private Predicate<String> decayed = id -> true;
 
         @Override
         protected Builder self() {
@@ -101,6 +106,12 @@ public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
 
         public Builder weightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Applies weight decay only to the parameters whose id passes (default: all). */
+        public Builder decayOnly(Predicate<String> parameterIds) {
+            this.decayed = parameterIds;
             return this;
         }
 

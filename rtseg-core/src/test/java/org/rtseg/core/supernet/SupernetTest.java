@@ -47,6 +47,35 @@ class SupernetTest {
         }
     }
 
+    /** {@link MixedBlock#AVERAGE}: the mean of every path but skip, counted as all of them running. */
+    @Test
+    void anAveragedBlockOutputsTheMeanOfItsPathsOtherThanSkip() {
+        org.rtseg.core.config.SupernetConfig config = TinyConfigs.tinySupernet(4);
+        try (Model model = ModelDirectory.create(config, Device.cpu())) {
+            NDManager m = model.getNDManager();
+            Supernet net = ModelDirectory.network(model);
+            MixedBlock last = net.mixedBlocks().get(net.mixedBlocks().size() - 1); // mhsa | lir
+            NDArray x = m.randomNormal(new Shape(1, 16, 4, 4));
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray mhsa = last.candidates().get(0).block().forward(ps, new NDList(x), false).head();
+            NDArray lir = last.candidates().get(1).block().forward(ps, new NDList(x), false).head();
+            last.choose(MixedBlock.AVERAGE);
+            assertTrue(last.averaged());
+            NDArray averaged = last.forward(ps, new NDList(x), false).head();
+            assertEquals(0f, averaged.sub(mhsa.add(lir).div(2)).abs().max().getFloat(), 1e-5f);
+            assertThrows(IllegalStateException.class, last::chosen);
+            MixedBlock first = net.mixedBlocks().get(0); // lir | skip: the average is the LIR alone
+            first.choose(MixedBlock.AVERAGE);
+            assertEquals(java.util.List.of("lir"), first.running().stream().map(MixedBlock.Candidate::name).toList());
+            org.rtseg.core.complexity.Complexity.Report all = org.rtseg.core.complexity.Complexity.of(net, new Shape(1, 3, 64, 64),
+                    new org.rtseg.core.complexity.Complexity.Options(false, true));
+            assertEquals(all.macs(), org.rtseg.core.complexity.Complexity.of(net, new Shape(1, 3, 64, 64),
+                    org.rtseg.core.complexity.Complexity.Options.EVAL).macs(), "every path but skip runs, and skip costs nothing");
+            Supernet averagedNet = Supernet.of(config.withAveragedPaths());
+            averagedNet.mixedBlocks().forEach(b -> assertTrue(b.averaged(), "every block with a path other than skip averages"));
+        }
+    }
+
     @Test
     void onlyTheChosenPathRuns() {
         try (Model model = ModelDirectory.create(TinyConfigs.tinySupernet(4), Device.cpu())) {

@@ -36,4 +36,20 @@ class MomentumSgdTest {
             assertArrayEquals(new float[] {(float) b0, (float) b1}, sgd.state().get("w").toFloatArray(), 1e-6f);
         }
     }
+
+    @Test
+    void decayOnlyExemptsTheOtherParameters() {
+        try (ai.djl.ndarray.NDManager m = org.rtseg.core.Engines.pytorch().newBaseManager()) {
+            MomentumSgd sgd = MomentumSgd.builder().learningRate((id, n) -> 0.1f).momentum(0.9f).weightDecay(0.5f)
+                    .decayOnly(id -> id.endsWith("weight")).build();
+            ai.djl.ndarray.NDArray weight = m.create(new float[] {2f});
+            ai.djl.ndarray.NDArray bias = m.create(new float[] {2f});
+            weight.setRequiresGradient(true);
+            bias.setRequiresGradient(true);
+            sgd.update("conv_weight", weight, m.create(new float[] {1f}));
+            sgd.update("conv_bias", bias, m.create(new float[] {1f}));
+            org.junit.jupiter.api.Assertions.assertEquals(2f - 0.1f * (1f + 0.5f * 2f), weight.getFloat(), 1e-6f);
+            org.junit.jupiter.api.Assertions.assertEquals(2f - 0.1f * 1f, bias.getFloat(), 1e-6f);
+        }
+    }
 }

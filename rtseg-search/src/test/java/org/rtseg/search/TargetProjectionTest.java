@@ -1,0 +1,114 @@
+package org.rtseg.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.rtseg.core.complexity.Complexity;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.io.ModelDirectory;
+
+/** The decided architecture lands on the target, keeping the channels the search ranked highest. */
+class TargetProjectionTest {
+
+    private static final Shape FULL = new Shape(1, 3, 512, 1024);
+
+    @ParameterizedTest(name = "{0} at {1} of its largest cost")
+    @CsvSource({"tiny, 0.55", "tiny, 0.8", "supernet, 0.5", "supernet, 0.3"})
+    void decidedCostLandsWithinThreePercentOfTheTarget(String network, double ratio) {
+        SupernetConfig config = network.equals("tiny") ? SearchFixtures.tiny(4) : SupernetConfig.preset(network);
+        try (Model model = ModelDirectory.create(config, Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            MacCost cost = new MacCost(space, FULL);
+            double largest = cost.cost(space, new ParameterStore(m, false)).getFloat();
+            SplittableRandom random = new SplittableRandom(17);
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                for (int i = 0; i < alpha.length; i++) {
+                    alpha[i] = (float) random.nextGaussian();
+                }
+                g.logits().getArray().set(alpha);
+            }
+            for (ChannelMask mask : space.masks()) {
+                float[] c = new float[mask.channels()];
+                for (int i = 0; i < c.length; i++) {
+                    c[i] = (float) random.nextDouble();
+                }
+                mask.weight().getArray().set(c);
+            }
+            float[][] before = new float[space.masks().size()][];
+            for (int i = 0; i < before.length; i++) {
+                before[i] = space.masks().get(i).weight().getArray().toFloatArray();
+            }
+            double target = ratio * largest;
+            TargetProjection.Result r = TargetProjection.project(space, cost, target, m);
+            assertEquals(target, r.projected(), 0.03 * target, "decided " + r.decided() + " → " + r.projected() + " for " + target);
+            assertTrue(Math.abs(r.projected() - target) <= Math.abs(r.decided() - target), "never further from the target");
+            try (Model subnet = new SubnetExtractor(space).extract(Device.cpu())) {
+                double extracted = Complexity.of(ModelDirectory.network(subnet), FULL, Complexity.Options.EVAL).macs() / 1e9;
+                assertEquals(r.projected(), extracted, 1e-4 * extracted, "the extracted subnet costs what the projection says");
+            }
+            for (int i = 0; i < before.length; i++) {
+                assertOrderKept(before[i], space.masks().get(i).weight().getArray().toFloatArray());
+            }
+        }
+    }
+
+    /** When every channel is already kept and the cheap paths won, the least unlikely costlier paths are taken. */
+    @Test
+    void pathsSwitchWhenTheMasksCannotReachTheTarget() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            MacCost cost = new MacCost(space, FULL);
+            double largest = cost.cost(space, new ParameterStore(m, false)).getFloat();
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                for (int i = 0; i < alpha.length; i++) {
+                    boolean skip = g.block().candidates().get(i).type().equals("skip");
+                    alpha[i] = skip ? 2f : -0.1f * i; // skip wins where there is one; otherwise the first path
+                }
+                g.logits().getArray().set(alpha);
+            }
+            space.decide();
+            double cheapest = cost.cost(space, new ParameterStore(m, false)).getFloat();
+            double target = cheapest + 0.8 * (largest - cheapest);
+            TargetProjection.Result r = TargetProjection.project(space, cost, target, m);
+            assertTrue(r.pathSwitches() > 0, r.toString());
+            assertEquals(target, r.projected(), 0.03 * target, r.toString());
+            space.decide(); // what extraction does: argmax α keeps the switched paths
+            assertEquals(r.projected(), cost.cost(space, new ParameterStore(m, false)).getFloat(), 1e-5 * target);
+        }
+    }
+
+    /** Every kept channel ranked above every pruned one of its group (the shift is the same for all). */
+    private static void assertOrderKept(float[] before, float[] after) {
+        int[] kept = ChannelMask.kept(after);
+        java.util.Set<Integer> keptSet = new java.util.HashSet<>();
+        for (int k : kept) {
+            keptSet.add(k);
+        }
+        float lowestKept = Float.POSITIVE_INFINITY;
+        float highestPruned = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < before.length; i++) {
+            if (keptSet.contains(i)) {
+                lowestKept = Math.min(lowestKept, before[i]);
+            } else {
+                highestPruned = Math.max(highestPruned, before[i]);
+            }
+        }
+        assertTrue(lowestKept >= highestPruned, "kept " + lowestKept + " vs pruned " + highestPruned);
+    }
+}
