@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,8 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     /**
      * One sample's files: where its image and its label are (or would be, when one is missing).
      *
-     * @param key the sample's name (Cityscapes {@code <city>_<seq>_<frame>}, VOC and ADE20K file stem)
+     * @param key the sample's name (Cityscapes {@code <city>_<seq>_<frame>}, VOC, ADE20K and CamVid file
+     *     stem)
      * @param image image path
      * @param label label path
      */
@@ -176,6 +178,35 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         }
     }
 
+    /**
+     * The listing of a layout that keeps a split's images in one folder and its labels in another, paired
+     * by file name: every name found in either folder is a key, so that a file missing on one side is
+     * reported by {@link #prepare} rather than silently dropped.
+     *
+     * @param imageSuffix the image file extension, e.g. {@code .jpg}
+     * @param labelSuffix the label file extension, e.g. {@code .png}
+     */
+    protected static Listing pairedFolders(Path imageDir, String imageSuffix, Path labelDir, String labelSuffix)
+            throws IOException {
+        TreeSet<String> keys = new TreeSet<>();
+        for (Path p : filesEndingWith(imageDir, imageSuffix)) {
+            keys.add(stem(p, imageSuffix));
+        }
+        for (Path p : filesEndingWith(labelDir, labelSuffix)) {
+            keys.add(stem(p, labelSuffix));
+        }
+        List<SampleFiles> files = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            files.add(new SampleFiles(key, imageDir.resolve(key + imageSuffix), labelDir.resolve(key + labelSuffix)));
+        }
+        return new Listing(imageDir, labelDir, files);
+    }
+
+    private static String stem(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        return name.substring(0, name.length() - suffix.length());
+    }
+
     /** Names of the sub-folders of {@code dir}, sorted, for "available splits" messages. */
     protected static List<String> subfolders(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -294,5 +325,11 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
             this.verify = verify;
             return self();
         }
+
+        /**
+         * Builds the dataset; call {@code prepare()} before reading. Declared here so that code choosing a
+         * dataset by name can configure and build any of them through this type.
+         */
+        public abstract FileSegmentationDataset build();
     }
 }
