@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -112,11 +113,35 @@ public final class DataBenchmark {
         System.out.printf(Locale.ROOT, "CamVid train: %d frames of %dx%d; 192x256 crops, scales {0.5, 0.75, 1.0}, flip,"
                 + " jitter 0.2; 1 thread%n", frames, first.image().width(), first.image().height());
         System.out.printf(Locale.ROOT, "filling the cache (optVerify): %.1f s, %.0f MB%n", fill, megabytes);
-        double decode = rate(1, seconds, frames, i -> decoding.load(i));
-        double plain = rate(1, seconds, frames, i -> decoding.sample(i, 0));
-        double fast = rate(1, seconds, frames, i -> cached.sample(i, 0));
-        System.out.printf(Locale.ROOT, "decode only: %.1f img/s  decode+augment: %.1f img/s  cached+augment: %.1f img/s"
-                + " (x%.1f)%n", decode, plain, fast, fast / plain);
+        // Interleaved rounds and medians: on shared cores one measurement can be off by a factor of two.
+        int rounds = 5;
+        double[] decode = new double[rounds];
+        double[] plain = new double[rounds];
+        double[] fast = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            decode[r] = rate(1, seconds, frames, i -> decoding.load(i));
+            plain[r] = rate(1, seconds, frames, i -> decoding.sample(i, 0));
+            fast[r] = rate(1, seconds, frames, i -> cached.sample(i, 0));
+        }
+        System.out.printf(Locale.ROOT, "medians of %d rounds: decode only: %.1f img/s  decode+augment: %.1f img/s"
+                + "  cached+augment: %.1f img/s (x%.1f)%n", rounds, median(decode), median(plain), median(fast),
+                median(fast) / median(plain));
+        System.out.printf(Locale.ROOT, "ranges: decode only %.1f..%.1f  decode+augment %.1f..%.1f  cached+augment %.1f..%.1f%n",
+                min(decode), max(decode), min(plain), max(plain), min(fast), max(fast));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+
+    private static double max(double[] values) {
+        return Arrays.stream(values).max().orElseThrow();
     }
 
     /** One unit of measured work on sample {@code index}. */
