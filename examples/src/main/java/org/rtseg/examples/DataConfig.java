@@ -3,9 +3,6 @@ package org.rtseg.examples;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.rtseg.core.config.ConfigException;
-import org.rtseg.data.Ade20k;
-import org.rtseg.data.Cityscapes;
-import org.rtseg.data.PascalVoc;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.SyntheticScenes;
 import org.rtseg.data.augment.ColorJitter;
@@ -18,7 +15,8 @@ import org.rtseg.data.augment.TrainAugmentation;
 /**
  * The data of a run: which dataset, where, and the augmentation.
  *
- * @param dataset {@code synthetic}, {@code cityscapes}, {@code voc} or {@code ade20k}
+ * @param dataset {@code synthetic}, or a dataset in its official layout: {@code cityscapes}, {@code voc},
+ *     {@code ade20k} or {@code camvid}
  * @param root the dataset's root folder (not for synthetic)
  * @param split the split to train on
  * @param classes class count of synthetic scenes (real datasets have their own)
@@ -33,15 +31,18 @@ import org.rtseg.data.augment.TrainAugmentation;
  * @param flip random horizontal flips
  * @param jitter colour jitter strength (brightness, contrast, saturation)
  * @param seed the data seed
+ * @param cacheDecoded keep the decoded frames of a real dataset in memory after their first use (for small
+ *     datasets such as CamVid: decoding a PNG costs more than augmenting a crop of it); synthetic scenes
+ *     are drawn, not decoded, and ignore it
  */
 public record DataConfig(
         String dataset, String root, String split, int classes, int samples, int sceneHeight, int sceneWidth,
         int cropHeight, int cropWidth, java.util.List<Double> scales, double scaleMin, double scaleMax, boolean flip, double jitter,
-        long seed) {
+        long seed, boolean cacheDecoded) {
 
     public DataConfig {
-        if (dataset == null || !java.util.List.of("synthetic", "cityscapes", "voc", "ade20k").contains(dataset)) {
-            throw new ConfigException("data.dataset must be synthetic, cityscapes, voc or ade20k, was " + dataset);
+        if (dataset == null || !(dataset.equals("synthetic") || DatasetName.has(dataset))) {
+            throw new ConfigException("data.dataset must be synthetic or one of " + DatasetName.list() + ", was " + dataset);
         }
         if (!dataset.equals("synthetic") && root == null) {
             throw new ConfigException("data.root is required for " + dataset + " (the folder of its official layout)");
@@ -57,17 +58,12 @@ public record DataConfig(
     /** The same data with another number of synthetic scenes. */
     public DataConfig withSamples(int count) {
         return new DataConfig(dataset, root, split, classes, count, sceneHeight, sceneWidth, cropHeight, cropWidth,
-                scales, scaleMin, scaleMax, flip, jitter, seed);
+                scales, scaleMin, scaleMax, flip, jitter, seed, cacheDecoded);
     }
 
     /** Number of classes of the dataset. */
     public int numClasses() {
-        return switch (dataset) {
-            case "cityscapes" -> 19;
-            case "voc" -> 21;
-            case "ade20k" -> 150;
-            default -> classes;
-        };
+        return dataset.equals("synthetic") ? classes : DatasetName.valueOf(dataset).format().numClasses();
     }
 
     /** The training set, augmented, prepared. */
@@ -86,17 +82,14 @@ public record DataConfig(
     }
 
     private SegmentationDataset open(String which, SegmentationTransform transform, int batchSize) throws IOException {
-        SegmentationDataset ds = switch (dataset) {
-            case "synthetic" -> SyntheticScenes.builder().optImageSize(sceneHeight, sceneWidth).optNumClasses(classes)
-                    .optNumSamples(samples).optSeed(seed + ("train".equals(which) ? 0 : 7919)).optTransform(transform)
-                    .setSampling(batchSize, true, true).build();
-            case "cityscapes" -> Cityscapes.builder().setRoot(Path.of(root)).optSplit(which).optSkipUnlabeled(true)
-                    .optTransform(transform).optSeed(seed).setSampling(batchSize, true, true).build();
-            case "voc" -> PascalVoc.builder().setRoot(Path.of(root)).optSplit(which)
-                    .optTransform(transform).optSeed(seed).setSampling(batchSize, true, true).build();
-            default -> Ade20k.builder().setRoot(Path.of(root)).optSplit(which)
-                    .optTransform(transform).optSeed(seed).setSampling(batchSize, true, true).build();
-        };
+        SegmentationDataset ds = dataset.equals("synthetic")
+                ? SyntheticScenes.builder().optImageSize(sceneHeight, sceneWidth).optNumClasses(classes)
+                        .optNumSamples(samples).optSeed(seed + ("train".equals(which) ? 0 : 7919)).optTransform(transform)
+                        .setSampling(batchSize, true, true).build()
+                // Cityscapes image folders may hold frames without fine labels; elsewhere one is an error.
+                : DatasetName.valueOf(dataset).builder().setRoot(Path.of(root)).optSplit(which)
+                        .optSkipUnlabeled(dataset.equals("cityscapes")).optCacheDecoded(cacheDecoded)
+                        .optTransform(transform).optSeed(seed).setSampling(batchSize, true, true).build();
         ds.prepare();
         return ds;
     }

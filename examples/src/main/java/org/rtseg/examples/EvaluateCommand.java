@@ -9,9 +9,6 @@ import java.util.concurrent.Callable;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
-import org.rtseg.data.Ade20k;
-import org.rtseg.data.Cityscapes;
-import org.rtseg.data.PascalVoc;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
@@ -28,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Predicts every image of a split with a model (training or deploy form) and prints per-class IoU/accuracy,"
                 + " mIoU, mAcc, aAcc and fwIoU, scored at ground-truth size as the official evaluators do.",
-            "Data: --dataset cityscapes|voc|ade20k --root DIR, or --run-config RUN.json (its data section, e.g. synthetic scenes)."})
+            "Data: --dataset cityscapes|voc|ade20k|camvid --root DIR, or --run-config RUN.json (its data section, e.g. synthetic scenes)."})
 final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin RuntimeOptions runtime;
@@ -48,11 +45,11 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     static final class Official {
-        @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k")
-        EvaluatePredictionsCommand.DatasetName dataset;
+        @Option(names = "--dataset", required = true, description = "one of ${COMPLETION-CANDIDATES}")
+        DatasetName dataset;
 
         @Option(names = "--root", required = true,
-                description = "dataset root (the folder with leftImg8bit/ and gtFine/, VOCdevkit/ or ADEChallengeData2016/)")
+                description = "dataset root (the folder with leftImg8bit/ and gtFine/, VOCdevkit/, ADEChallengeData2016/ or CamVid/)")
         Path root;
     }
 
@@ -106,12 +103,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (data.runConfig != null) {
             return RunConfig.load(data.runConfig, overrides).data().evaluation(split);
         }
-        Path root = data.official.root;
-        SegmentationDataset ds = switch (data.official.dataset) {
-            case cityscapes -> Cityscapes.builder().setRoot(root).optSplit(split).optSkipUnlabeled(true).build();
-            case voc -> PascalVoc.builder().setRoot(root).optSplit(split).optSkipUnlabeled(true).build();
-            case ade20k -> Ade20k.builder().setRoot(root).optSplit(split).optSkipUnlabeled(true).build();
-        };
+        SegmentationDataset ds = data.official.dataset.builder().setRoot(data.official.root).optSplit(split)
+                .optSkipUnlabeled(true).build();
         ds.prepare();
         return ds;
     }

@@ -4,10 +4,7 @@ import ai.djl.training.util.ProgressBar;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.rtseg.data.Ade20k;
-import org.rtseg.data.Cityscapes;
 import org.rtseg.data.FileSegmentationDataset;
-import org.rtseg.data.PascalVoc;
 import org.rtseg.data.eval.PredictionEvaluator;
 import org.rtseg.data.eval.SegmentationMetrics;
 import picocli.CommandLine.Command;
@@ -24,20 +21,18 @@ import picocli.CommandLine.Spec;
             "Scores a folder of official-format prediction PNGs against the ground truth, as the official evaluators do,"
                     + " and prints per-class IoU/accuracy and mIoU, mAcc, aAcc, fwIoU (and Cityscapes category IoU).",
             "Predictions: Cityscapes labelId PNGs named <city>_<seq>_<frame>*.png; VOC index PNGs <id>.png;"
-                    + " ADE20K value PNGs (class+1) <name>.png; anywhere under --predictions, at ground-truth size."
+                    + " ADE20K value PNGs (class+1) <name>.png; CamVid value PNGs (class index) <name>.png;"
+                    + " anywhere under --predictions, at ground-truth size."
         })
 final class EvaluatePredictionsCommand implements Callable<Integer> {
 
-    /** The supported datasets. */
-    enum DatasetName { cityscapes, voc, ade20k }
-
     @Spec CommandSpec spec;
 
-    @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k")
+    @Option(names = "--dataset", required = true, description = "one of ${COMPLETION-CANDIDATES}")
     DatasetName dataset;
 
     @Option(names = "--root", required = true,
-            description = "dataset root (the folder with gtFine/, VOCdevkit/ or ADEChallengeData2016/)")
+            description = "dataset root (the folder with gtFine/, VOCdevkit/, ADEChallengeData2016/ or CamVid/)")
     Path root;
 
     @Option(names = "--split", defaultValue = "val", description = "split to score (default: ${DEFAULT-VALUE})")
@@ -54,11 +49,7 @@ final class EvaluatePredictionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FileSegmentationDataset groundTruth = switch (dataset) {
-            case cityscapes -> Cityscapes.builder().setRoot(root).optSplit(split).build();
-            case voc -> PascalVoc.builder().setRoot(root).optSplit(split).build();
-            case ade20k -> Ade20k.builder().setRoot(root).optSplit(split).build();
-        };
+        FileSegmentationDataset groundTruth = dataset.builder().setRoot(root).optSplit(split).build();
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         SegmentationMetrics metrics = new PredictionEvaluator(groundTruth, workers).evaluate(predictions, new ProgressBar());
         PrintWriter out = spec.commandLine().getOut();

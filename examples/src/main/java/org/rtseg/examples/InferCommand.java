@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -86,8 +87,8 @@ final class InferCommand implements Callable<Integer> {
         @Option(names = "--label-ids", description = "also write the prediction in the dataset's official format under labelIds/")
         boolean labelIds;
 
-        @Option(names = "--dataset", description = "cityscapes, voc, ade20k or synthetic: class names and palette"
-                + " (default: from the model's class count, 19 cityscapes, 21 voc, 150 ade20k, else synthetic)")
+        @Option(names = "--dataset", description = "cityscapes, voc, ade20k, camvid or synthetic: class names and palette"
+                + " (default: from the model's class count, 19 cityscapes, 21 voc, 150 ade20k, 11 camvid, else synthetic)")
         String dataset;
     }
 
@@ -147,19 +148,12 @@ final class InferCommand implements Callable<Integer> {
 
     /** The class names and palette: the named dataset, else the one with the model's class count. */
     static LabelFormat format(String dataset, int classes) {
-        String name = dataset != null ? dataset.toLowerCase(Locale.ROOT) : switch (classes) {
-            case 19 -> "cityscapes";
-            case 21 -> "voc";
-            case 150 -> "ade20k";
-            default -> "synthetic";
-        };
-        LabelFormat format = switch (name) {
-            case "cityscapes" -> LabelFormat.CITYSCAPES;
-            case "voc" -> LabelFormat.VOC;
-            case "ade20k" -> LabelFormat.ADE20K;
-            case "synthetic" -> SyntheticScenes.formatFor(classes);
-            default -> throw new IllegalArgumentException("--dataset must be cityscapes, voc, ade20k or synthetic, was " + dataset);
-        };
+        String name = dataset != null ? dataset.toLowerCase(Locale.ROOT) : Arrays.stream(DatasetName.values())
+                .filter(d -> d.format().numClasses() == classes).map(Enum::name).findFirst().orElse("synthetic");
+        if (!name.equals("synthetic") && !DatasetName.has(name)) {
+            throw new IllegalArgumentException("--dataset must be one of " + DatasetName.list() + " or synthetic, was " + dataset);
+        }
+        LabelFormat format = name.equals("synthetic") ? SyntheticScenes.formatFor(classes) : DatasetName.valueOf(name).format();
         if (format.numClasses() != classes) {
             throw new IllegalArgumentException("--dataset " + name + " has " + format.numClasses() + " classes but the model predicts "
                     + classes + "; name the dataset the model was trained on");

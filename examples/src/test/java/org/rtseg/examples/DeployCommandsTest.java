@@ -31,6 +31,7 @@ import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.data.ImageFiles;
+import org.rtseg.data.LabelFormat;
 import org.rtseg.data.LabelMap;
 import org.rtseg.data.LabeledImage;
 import org.rtseg.data.RgbImage;
@@ -194,6 +195,31 @@ class DeployCommandsTest {
         assertEquals(0, check.code(), check.err());
         ObjectMapper mapper = new ObjectMapper();
         assertEquals(mapper.readTree(official.toFile()).get("mIoU").asDouble(), mapper.readTree(json.toFile()).get("mIoU").asDouble(), 1e-12);
+    }
+
+    @Test
+    void evaluateOnCamVidWritesValuePngsThatEvaluatePredictionsScoresAlike() throws Exception {
+        Path root = EvaluatePredictionsCommandTest.camvidVal(dir, 2);
+        Path model = trainedModel(11);
+        Path predictions = dir.resolve("pred");
+        Path json = dir.resolve("scores.json");
+        CoreCommandsTest.Run r = CoreCommandsTest.run("evaluate", "--model", model.toString(), "--dataset", "camvid",
+                "--root", root.toString(), "--save-predictions", predictions.toString(), "--json", json.toString(), "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("camvid val: 2 images"), r.out());
+        LabelMap saved = ImageFiles.readIndex(predictions.resolve("0016E5_07959.png"));
+        assertEquals(480, saved.width());
+        assertEquals(360, saved.height());
+        for (byte v : saved.values()) {
+            assertTrue(v >= 0 && v < 11, "class index " + v);
+        }
+        Path official = dir.resolve("official.json");
+        CoreCommandsTest.Run check = CoreCommandsTest.run("evaluate-predictions", "--dataset", "camvid", "--root", root.toString(),
+                "--predictions", predictions.toString(), "--json", official.toString());
+        assertEquals(0, check.code(), check.err());
+        ObjectMapper mapper = new ObjectMapper();
+        assertEquals(mapper.readTree(official.toFile()).get("mIoU").asDouble(), mapper.readTree(json.toFile()).get("mIoU").asDouble(), 1e-12);
+        assertEquals(LabelFormat.CAMVID, InferCommand.format(null, 11), "an 11-class model draws with CamVid's names and palette");
     }
 
     @Test

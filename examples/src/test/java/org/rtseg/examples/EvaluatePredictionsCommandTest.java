@@ -7,18 +7,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rtseg.data.ImageFiles;
 import org.rtseg.data.LabelMap;
 import picocli.CommandLine;
 
-/** {@code rtseg evaluate-predictions} in process on the shared Cityscapes frame. */
+/** {@code rtseg evaluate-predictions} in process on the shared Cityscapes frame and CamVid labels. */
 class EvaluatePredictionsCommandTest {
 
     private static final String KEY = "frankfurt_000000_000294";
@@ -29,6 +31,26 @@ class EvaluatePredictionsCommandTest {
         String shared = System.getProperty("rtseg.shared");
         Path root = shared == null ? null : Path.of(shared, "data", "cityscapes");
         assumeTrue(root != null && Files.isDirectory(root), "shared Cityscapes sample not found (" + root + ")");
+        return root;
+    }
+
+    /**
+     * A CamVid root in {@code dir} whose val split is the first {@code count} real val frames and labels
+     * (a few keep tests fast), or a skipped test without the shared data.
+     */
+    static Path camvidVal(Path dir, int count) throws IOException {
+        String shared = System.getProperty("rtseg.shared");
+        Path real = shared == null ? null : Path.of(shared, "data", "camvid", "CamVid");
+        assumeTrue(real != null && Files.isDirectory(real), "shared CamVid not found (" + real + ")");
+        Path root = dir.resolve("camvid");
+        for (String folder : new String[] {"val", "valannot"}) {
+            Files.createDirectories(root.resolve(folder));
+            try (Stream<Path> files = Files.list(real.resolve(folder))) {
+                for (Path file : files.sorted().limit(count).toList()) {
+                    Files.copy(file, root.resolve(folder).resolve(file.getFileName()));
+                }
+            }
+        }
         return root;
     }
 
@@ -65,6 +87,26 @@ class EvaluatePredictionsCommandTest {
     }
 
     @Test
+    void camvidGroundTruthAsPredictionsScoresOne() throws Exception {
+        Path root = camvidVal(dir, 2);
+        Path predictions = dir.resolve("pred");
+        Files.createDirectories(predictions);
+        try (Stream<Path> labels = Files.list(root.resolve("valannot"))) {
+            for (Path label : labels.toList()) {
+                Files.copy(label, predictions.resolve(label.getFileName()));
+            }
+        }
+        Path json = dir.resolve("scores.json");
+        Run r = run("evaluate-predictions", "--dataset", "camvid", "--root", root.toString(), "--predictions", predictions.toString(),
+                "--json", json.toString(), "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("camvid val") && r.out().contains("Bicyclist"), r.out());
+        JsonNode scores = new ObjectMapper().readTree(json.toFile());
+        assertEquals(1.0, scores.get("mIoU").asDouble(), 0);
+        assertEquals(11, scores.get("classes").size());
+    }
+
+    @Test
     void missingPredictionFailsWithAClearMessageAndWritesNothing() {
         Path root = cityscapes();
         Path json = dir.resolve("scores.json");
@@ -79,6 +121,6 @@ class EvaluatePredictionsCommandTest {
     void unknownDatasetIsAUsageError() {
         Run r = run("evaluate-predictions", "--dataset", "kitti", "--root", dir.toString(), "--predictions", dir.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("cityscapes, voc, ade20k"), r.err());
+        assertTrue(r.err().contains("cityscapes, voc, ade20k, camvid"), r.err());
     }
 }

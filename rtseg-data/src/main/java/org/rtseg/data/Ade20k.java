@@ -3,10 +3,7 @@ package org.rtseg.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * ADE20K (SceneParsing, 150 classes) in its official layout:
@@ -43,25 +40,8 @@ public final class Ade20k extends FileSegmentationDataset {
             base = root;
         }
         String folder = ALIASES.getOrDefault(split, split);
-        Path imageDir = base.resolve("images").resolve(folder);
-        Path labelDir = base.resolve("annotations").resolve(folder);
-        TreeSet<String> keys = new TreeSet<>();
-        for (Path p : filesEndingWith(imageDir, ".jpg")) {
-            keys.add(stem(p));
-        }
-        for (Path p : filesEndingWith(labelDir, ".png")) {
-            keys.add(stem(p));
-        }
-        List<SampleFiles> files = new ArrayList<>(keys.size());
-        for (String key : keys) {
-            files.add(new SampleFiles(key, imageDir.resolve(key + ".jpg"), labelDir.resolve(key + ".png")));
-        }
-        return new Listing(imageDir, labelDir, files);
-    }
-
-    private static String stem(Path file) {
-        String name = file.getFileName().toString();
-        return name.substring(0, name.lastIndexOf('.'));
+        return pairedFolders(base.resolve("images").resolve(folder), ".jpg",
+                base.resolve("annotations").resolve(folder), ".png");
     }
 
     /** Builder of {@link Ade20k}. */
@@ -77,6 +57,7 @@ public final class Ade20k extends FileSegmentationDataset {
         }
 
         /** Builds the dataset; call {@code prepare()} before reading. */
+        @Override
         public Ade20k build() {
             return new Ade20k(this);
         }

@@ -91,6 +91,7 @@ public final class Cityscapes extends FileSegmentationDataset {
         }
 
         /** Builds the dataset; call {@code prepare()} before reading. */
+        @Override
         public Cityscapes build() {
             return new Cityscapes(this);
         }

@@ -18,7 +18,7 @@ import org.rtseg.data.eval.AveragingRule;
  * official colour palette, Cityscapes categories and the official averaging rule.
  *
  * <p>Three value spaces meet here. A <em>file value</em> is what a PNG pixel holds (Cityscapes labelId
- * 0..33, VOC index 0..20 or 255, ADE20K 0..150). A <em>class id</em> is what a network predicts, 0 to
+ * 0..33, VOC index 0..20 or 255, ADE20K 0..150, CamVid 0..11). A <em>class id</em> is what a network predicts, 0 to
  * {@code numClasses - 1}, with {@link LabelMap#IGNORE} for unscored ground truth. The tables are
  * data ({@code labels/*.json}, copied from the official devkits) rather than code so that they can be
  * read against their sources line by line.
@@ -33,6 +33,12 @@ public final class LabelFormat {
 
     /** ADE20K (SceneParsing150): value 0 is "other" and unscored, value k+1 is class k. */
     public static final LabelFormat ADE20K = load("ade20k");
+
+    /**
+     * CamVid (SegNet's 11-class version): grayscale PNG values 0..10 are the classes, 11 is void. A
+     * prediction may hold 11, which counts as a miss: SegNet's own models have a twelfth, void output.
+     */
+    public static final LabelFormat CAMVID = load("camvid");
 
     /** Marks a file value that is not allowed at all in a lookup table. */
     private static final int INVALID = -1;
@@ -111,7 +117,7 @@ public final class LabelFormat {
                         new LinkedHashMap<>(), AveragingRule.NON_NAN_CLASSES));
     }
 
-    /** The format's short name ({@code cityscapes}, {@code voc2012}, {@code ade20k}, ...). */
+    /** The format's short name ({@code cityscapes}, {@code voc2012}, {@code ade20k}, {@code camvid}, ...). */
     public String name() {
         return spec.name();
     }

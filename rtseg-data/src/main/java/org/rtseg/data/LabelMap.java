@@ -5,7 +5,7 @@ package org.rtseg.data;
  * {@link #IGNORE} for pixels that are not scored.
  *
  * <p>One byte per pixel because every supported convention (Cityscapes labelIds 0..33, VOC 0..20/255,
- * ADE20K 0..150) fits in one, which keeps a 2048×1024 map at 2 MB.
+ * ADE20K 0..150, CamVid 0..11) fits in one, which keeps a 2048×1024 map at 2 MB.
  *
  * @param width width in pixels
  * @param height height in pixels

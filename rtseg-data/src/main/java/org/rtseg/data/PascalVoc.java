@@ -82,6 +82,7 @@ public final class PascalVoc extends FileSegmentationDataset {
         }
 
         /** Builds the dataset; call {@code prepare()} before reading. */
+        @Override
         public PascalVoc build() {
             return new PascalVoc(this);
         }

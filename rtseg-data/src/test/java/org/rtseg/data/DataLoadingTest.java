@@ -8,12 +8,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rtseg.data.augment.ColorJitter;
+import org.rtseg.data.augment.Normalization;
+import org.rtseg.data.augment.ScaleSampling;
 import org.rtseg.data.augment.TrainAugmentation;
 
 /** DJL's multi-threaded loading with reproducible shuffling and augmentation. */
@@ -25,7 +32,7 @@ class DataLoadingTest {
     }
 
     /** One epoch as (indices, image values, label values) per batch. */
-    private static List<Object[]> epoch(SyntheticScenes data, ExecutorService executor) throws Exception {
+    private static List<Object[]> epoch(SegmentationDataset data, ExecutorService executor) throws Exception {
         List<Object[]> out = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             for (Batch batch : executor == null ? data.getData(manager) : data.getData(manager, executor)) {
@@ -66,6 +73,39 @@ class DataLoadingTest {
             SyntheticScenes resumed = dataset(5);
             resumed.setEpoch(1);
             assertSame(s1, epoch(resumed, two));
+        } finally {
+            two.shutdownNow();
+        }
+    }
+
+    private static CamVid camvid(Path root, boolean cache) {
+        return CamVid.builder().setRoot(root).optCacheDecoded(cache).optSeed(5)
+                .optTransform(new TrainAugmentation(ScaleSampling.choices(0.5, 0.75, 1.0), 24, 24, true,
+                        new ColorJitter(0.2, 0.2, 0.2), Normalization.IMAGENET))
+                .setSampling(4, true).optPrefetchNumber(3).build();
+    }
+
+    @Test
+    void cachedFramesGiveTheSameBatchesAndAreDecodedOnce(@TempDir Path root) throws Exception {
+        CamVidTest.writeSynthetic(root, "train", 10, 32, 40);
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            CamVid plain = camvid(root, false);
+            CamVid cached = camvid(root, true);
+            assertSame(epoch(plain, two), epoch(cached, two));
+            List<Object[]> plain1 = epoch(plain, two);
+            CamVid verified = CamVid.builder().setRoot(root).optCacheDecoded(true).optVerify(true).build();
+            verified.prepare();
+            // Epoch 0 decoded every frame into the cache: the cached dataset must not need the files any more.
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    Files.delete(file);
+                }
+            }
+            assertSame(plain1, epoch(cached, two));
+            for (long i = 0; i < 10; i++) {
+                assertArrayEquals(cached.load(i).image().pixels(), verified.load(i).image().pixels(), "verify filled the cache");
+            }
         } finally {
             two.shutdownNow();
         }

@@ -47,7 +47,7 @@ class LabelFormatTest {
     @Test
     void outOfRangeValuesAreErrorsNamingTheFile() {
         for (Object[] c : new Object[][] {{LabelFormat.CITYSCAPES, 34}, {LabelFormat.VOC, 21}, {LabelFormat.VOC, 254},
-            {LabelFormat.ADE20K, 151}}) {
+            {LabelFormat.ADE20K, 151}, {LabelFormat.CAMVID, 12}, {LabelFormat.CAMVID, 255}}) {
             LabelFormat format = (LabelFormat) c[0];
             int value = (Integer) c[1];
             InvalidDataException e = assertThrows(InvalidDataException.class,

@@ -34,6 +34,11 @@ public final class SharedData {
         return require("ade20k");
     }
 
+    /** The CamVid root (SegNet layout: train/, trainannot/, val/, valannot/). */
+    public static Path camvid() {
+        return require("camvid/CamVid");
+    }
+
     /** The labelIds file of the annotated Cityscapes frame. */
     public static Path cityscapesLabelIds() {
         return require("cityscapes/gtFine/val/frankfurt/frankfurt_000000_000294_gtFine_labelIds.png");

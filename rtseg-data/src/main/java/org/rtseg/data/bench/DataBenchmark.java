@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -15,12 +16,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import org.rtseg.data.CamVid;
 import org.rtseg.data.Cityscapes;
 import org.rtseg.data.ImageFiles;
 import org.rtseg.data.LabelFormat;
 import org.rtseg.data.LabelMap;
 import org.rtseg.data.LabeledImage;
 import org.rtseg.data.SyntheticScenes;
+import org.rtseg.data.augment.ColorJitter;
+import org.rtseg.data.augment.Normalization;
+import org.rtseg.data.augment.ScaleSampling;
 import org.rtseg.data.augment.TrainAugmentation;
 import org.rtseg.data.eval.ConfusionMatrix;
 
@@ -31,12 +36,18 @@ import org.rtseg.data.eval.ConfusionMatrix;
  * (batches of NDArrays, what a trainer sees); and the confusion-matrix update rate in pixels/s.
  *
  * <p>Frames are synthetic street scenes drawn at 2048×1024 and written as a Cityscapes layout (RGB PNG +
- * labelIds PNG) to a temporary folder, which is deleted afterwards. Run from the repository root after
- * {@code mvn -B -pl rtseg-data package -DskipTests}:
+ * labelIds PNG) to a temporary folder, which is deleted afterwards.
+ *
+ * <p>With {@code camvid ROOT} it measures instead what the decoded-frame cache saves on a small real
+ * dataset: CamVid train (367 frames of 480×360), 192×256 crops from scales {0.5, 0.75, 1.0}, flip, jitter,
+ * on one thread, decoding every PNG each time against reading the decoded frames from memory.
+ *
+ * <p>Run from the repository root after {@code mvn -B -pl rtseg-data package -DskipTests}:
  *
  * <pre>
  * mvn -B -q -pl rtseg-data dependency:build-classpath -Dmdep.outputFile=/tmp/rtseg-data.cp
  * java -cp rtseg-data/target/classes:$(cat /tmp/rtseg-data.cp) org.rtseg.data.bench.DataBenchmark [frames] [seconds]
+ * java -cp rtseg-data/target/classes:$(cat /tmp/rtseg-data.cp) org.rtseg.data.bench.DataBenchmark camvid ROOT [seconds]
  * </pre>
  */
 public final class DataBenchmark {
@@ -44,9 +55,14 @@ public final class DataBenchmark {
     private DataBenchmark() {}
 
     /**
-     * @param args optional: number of distinct frames (default 6), seconds per measurement (default 6)
+     * @param args optional: number of distinct frames (default 6), seconds per measurement (default 6); or
+     *     {@code camvid}, the CamVid root and optionally the seconds per measurement
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("camvid")) {
+            camvid(Path.of(args[1]), args.length > 2 ? Double.parseDouble(args[2]) : 6);
+            return;
+        }
         int frames = args.length > 0 ? Integer.parseInt(args[0]) : 6;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 6;
         Path root = Files.createTempDirectory("rtseg-bench");
@@ -79,6 +95,53 @@ public final class DataBenchmark {
                 }
             }
         }
+    }
+
+    /** Decode + augment on CamVid train at 1 thread, without and with the decoded-frame cache. */
+    private static void camvid(Path root, double seconds) throws Exception {
+        TrainAugmentation crops = new TrainAugmentation(ScaleSampling.choices(0.5, 0.75, 1.0), 192, 256, true,
+                new ColorJitter(0.2, 0.2, 0.2), Normalization.IMAGENET);
+        CamVid decoding = CamVid.builder().setRoot(root).optTransform(crops).build();
+        CamVid cached = CamVid.builder().setRoot(root).optTransform(crops).optCacheDecoded(true).optVerify(true).build();
+        decoding.prepare();
+        long start = System.nanoTime();
+        cached.prepare();
+        double fill = (System.nanoTime() - start) / 1e9;
+        int frames = Math.toIntExact(decoding.size());
+        LabeledImage first = cached.load(0);
+        double megabytes = 4.0 * first.image().width() * first.image().height() * frames / 1e6;
+        System.out.printf(Locale.ROOT, "CamVid train: %d frames of %dx%d; 192x256 crops, scales {0.5, 0.75, 1.0}, flip,"
+                + " jitter 0.2; 1 thread%n", frames, first.image().width(), first.image().height());
+        System.out.printf(Locale.ROOT, "filling the cache (optVerify): %.1f s, %.0f MB%n", fill, megabytes);
+        // Interleaved rounds and medians: on shared cores one measurement can be off by a factor of two.
+        int rounds = 5;
+        double[] decode = new double[rounds];
+        double[] plain = new double[rounds];
+        double[] fast = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            decode[r] = rate(1, seconds, frames, i -> decoding.load(i));
+            plain[r] = rate(1, seconds, frames, i -> decoding.sample(i, 0));
+            fast[r] = rate(1, seconds, frames, i -> cached.sample(i, 0));
+        }
+        System.out.printf(Locale.ROOT, "medians of %d rounds: decode only: %.1f img/s  decode+augment: %.1f img/s"
+                + "  cached+augment: %.1f img/s (x%.1f)%n", rounds, median(decode), median(plain), median(fast),
+                median(fast) / median(plain));
+        System.out.printf(Locale.ROOT, "ranges: decode only %.1f..%.1f  decode+augment %.1f..%.1f  cached+augment %.1f..%.1f%n",
+                min(decode), max(decode), min(plain), max(plain), min(fast), max(fast));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+
+    private static double max(double[] values) {
+        return Arrays.stream(values).max().orElseThrow();
     }
 
     /** One unit of measured work on sample {@code index}. */

@@ -15,6 +15,7 @@ import org.rtseg.data.RgbImage;
  *   <li>Cityscapes: grayscale PNG of labelIds (trainId → labelId), named {@code <city>_<seq>_<frame>.png}.
  *   <li>VOC: palette PNG of class indices with the VOC palette, named {@code <id>.png}.
  *   <li>ADE20K: grayscale PNG of class + 1, named {@code <name>.png}.
+ *   <li>CamVid: grayscale PNG of the class index 0..10 (SegNet's label values), named {@code <name>.png}.
  * </ul>
  *
  * Predictions must be at ground-truth size ({@link LabelMap#resizeNearest}) and hold a class for every
