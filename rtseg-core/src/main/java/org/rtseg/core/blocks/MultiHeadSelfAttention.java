@@ -205,6 +205,16 @@ public final class MultiHeadSelfAttention extends RtsegBlock implements ChannelT
         return input;
     }
 
+    /**
+     * The path keeps its input's shape. Answered without counting, because DJL asks for output
+     * shapes at the 1×1 shape a child is initialised with (e.g. to print a block), which a patch
+     * does not divide.
+     */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
     @Override
     public Shape count(Shape input, Tally tally) {
         checkDivisible(input);
