@@ -111,16 +111,7 @@ public final class LatencyCost implements CostModel, AutoCloseable {
     private record Slot(int space, int column) {}
 
     private static void addSlot(List<Slot> slots, NetworkUnits.Ref ref, int column, ChannelGraph graph, Map<Space, Integer> index) {
-        Space space;
-        if (ref instanceof NetworkUnits.ConvOut o) {
-            space = graph.convolutionOutputs().get(o.conv());
-        } else if (ref instanceof NetworkUnits.ConvIn i) {
-            space = graph.convolutionInputs().get(i.conv());
-        } else if (ref instanceof NetworkUnits.Label l) {
-            space = graph.labeled(l.label());
-        } else {
-            space = null;
-        }
+        Space space = NetworkUnits.space(ref, graph);
         if (space != null) {
             slots.add(new Slot(index.computeIfAbsent(space, k -> index.size()), column));
         }

@@ -16,6 +16,7 @@ import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.config.BlockConfig;
 import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
@@ -53,6 +54,17 @@ public final class NetworkUnits {
 
     /** A count search cannot change (the image, the classes). */
     public record Fixed() implements Ref {}
+
+    /** The channel space a reference names in the network's graph, or null for a {@link Fixed} count. */
+    public static ChannelGraph.Space space(Ref ref, ChannelGraph graph) {
+        if (ref instanceof ConvOut o) {
+            return graph.convolutionOutputs().get(o.conv());
+        }
+        if (ref instanceof ConvIn i) {
+            return graph.convolutionInputs().get(i.conv());
+        }
+        return ref instanceof Label l ? graph.labeled(l.label()) : null;
+    }
 
     /**
      * One unit.

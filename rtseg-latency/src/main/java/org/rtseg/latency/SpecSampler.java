@@ -10,24 +10,27 @@ import java.util.TreeMap;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
 import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.supernet.Supernet;
 
 /**
  * Random units of a supernet's search space: every unit of {@link NetworkUnits#allCandidates} (every
  * candidate path of every mixed block) at each of the given input sizes is a template, and a sample
- * is a template with every prunable channel count kept whole with probability 1/4 and otherwise
- * drawn log-uniformly between {@code minKeep} of its width (at least one channel) and the full width
- * — what width search can produce, down to the single channel a mask group always keeps, with as
+ * is a template with every prunable channel count (prunable in the supernet's channel graph: the
+ * classes, an attention width or a user block's kept channels stay as they are, as in every
+ * extracted subnet) kept whole with probability 1/4 and otherwise drawn log-uniformly between
+ * {@code minKeep} of its width (at least one channel) and the full width — what width search can
+ * produce, down to the single channel a mask group always keeps, with as
  * many samples per octave of width, and with the unpruned corner (where searches start, and where a
  * predictor that rarely saw full widths on both sides of a layer under-predicts large units) well
- * covered. Sample {@code i} depends only on
- * (seed, i), so a resumed collection draws the same list.
+ * covered. Sample {@code i} depends only on (seed, i), so a resumed collection draws the same list.
  */
 public final class SpecSampler {
 
     private final List<NetworkUnits.Unit> templates = new ArrayList<>();
     private final long seed;
     private final double minKeep;
+    private final ChannelGraph graph;
 
     /**
      * @param config the search space, e.g. the {@code supernet} preset
@@ -45,6 +48,7 @@ public final class SpecSampler {
         this.seed = seed;
         this.minKeep = minKeep;
         Supernet net = Supernet.of(config);
+        graph = net.channelGraph();
         Map<String, NetworkUnits.Unit> unique = new LinkedHashMap<>();
         for (int[] size : sizes) {
             for (NetworkUnits.Unit u : NetworkUnits.allCandidates(net, new Shape(1, 3, size[0], size[1]))) {
@@ -78,7 +82,7 @@ public final class SpecSampler {
                 Units.build(spec);
                 return spec;
             } catch (RuntimeException e) {
-                // an impossible draw (e.g. attention heads that do not divide the token width): draw again
+                // an impossible draw (a user type's constraint on its widths): draw again
             }
         }
         throw new IllegalStateException("no valid unit after 50 draws: check the search space's block parameters");
@@ -87,20 +91,13 @@ public final class SpecSampler {
     private BlockSpec randomise(NetworkUnits.Unit t, SplittableRandom random) {
         BlockSpec s = t.spec();
         BlockArgs a = s.args();
-        int in = t.in() instanceof NetworkUnits.Fixed ? a.inChannels() : draw(a.inChannels(), random);
-        int out = t.out() instanceof NetworkUnits.Fixed ? a.outChannels() : t.in().equals(t.out()) ? in : draw(a.outChannels(), random);
-        if (s.type().equals("mhsa")) {
-            int patch = (int) Math.round(a.params().getOrDefault("patch", 1.0));
-            int heads = (int) Math.round(a.params().getOrDefault("heads", 1.0));
-            int step = heads / gcd(heads, patch * patch);
-            in = Math.max(step, in / step * step);
-            out = in;
-        }
+        int in = varies(t.in()) ? draw(a.inChannels(), random) : a.inChannels();
+        int out = !varies(t.out()) ? a.outChannels() : t.in().equals(t.out()) ? in : draw(a.outChannels(), random);
         Map<String, Integer> widths = new TreeMap<>();
         for (Map.Entry<String, Integer> e : a.widths().entrySet()) {
             NetworkUnits.Ref ref = t.widths().get(e.getKey());
             boolean isOut = ref != null && ref.equals(t.out());
-            widths.put(e.getKey(), isOut ? out : ref == null ? e.getValue() : draw(e.getValue(), random));
+            widths.put(e.getKey(), isOut ? out : varies(ref) ? draw(e.getValue(), random) : e.getValue());
         }
         // Widths that are a multiple of the input (a grouped expansion's gathered width) need no care:
         // the block derives them.
@@ -116,7 +113,13 @@ public final class SpecSampler {
         return Math.min(full, (int) Math.floor(Math.exp(log)));
     }
 
-    private static int gcd(int a, int b) {
-        return b == 0 ? a : gcd(b, a % b);
+    /**
+     * Whether width search can change a count: a width whose space the channel graph fixes (an
+     * attention width, a user block's kept channels) stays as the template has it, as it does in
+     * every extracted subnet.
+     */
+    private boolean varies(NetworkUnits.Ref ref) {
+        ChannelGraph.Space space = ref == null ? null : NetworkUnits.space(ref, graph);
+        return space != null && space.prunable();
     }
 }

@@ -10,7 +10,7 @@ final class Fixtures {
 
     private Fixtures() {}
 
-    /** Stage 1: LIR / GE / skip; stage 2: GE / LIR; stage 3: MHSA / LIR. */
+    /** Stage 1: LIR / GE / skip, then skip / LIR / MHSA (patch 2); stage 2: GE / LIR; stage 3: MHSA / LIR. */
     static SupernetConfig tiny() {
         return SupernetConfig.fromJson("""
                 {"name": "tiny", "numClasses": 4,
@@ -18,7 +18,7 @@ final class Fixtures {
                  "segment": {"stemChannels": 8, "stages": [
                    {"channels": 8, "downsample": {"type": "ge", "params": {"expansion": 2}},
                     "blocks": [{"candidates": [{"type": "lir", "params": {"expansion": 2}}, {"type": "ge", "params": {"expansion": 2}}, {"type": "skip"}]},
-                               {"candidates": [{"type": "skip"}, {"type": "lir", "params": {"expansion": 3}}]}]},
+                               {"candidates": [{"type": "skip"}, {"type": "lir", "params": {"expansion": 3}}, {"type": "mhsa", "params": {"heads": 2, "patch": 2}}]}]},
                    {"channels": 16, "downsample": {"type": "lir", "params": {"expansion": 2}},
                     "blocks": [{"candidates": [{"type": "ge", "params": {"expansion": 2}}, {"type": "lir", "params": {"expansion": 2}}]}]},
                    {"channels": 16, "downsample": {"type": "ge", "params": {"expansion": 2}},

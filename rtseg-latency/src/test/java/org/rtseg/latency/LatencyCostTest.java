@@ -18,6 +18,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.rtseg.core.blocks.BlockSpec;
+import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.Engines;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.training.MomentumSgd;
@@ -129,8 +131,9 @@ class LatencyCostTest {
                 mask.weight().getArray().set(w);
             }
             for (GumbelChoice g : space.choices()) {
-                float[] alpha = new float[g.block().candidates().size()];
-                alpha[random.nextInt(alpha.length)] = 100f; // one-hot in probability
+                List<String> types = g.block().candidates().stream().map(MixedBlock.Candidate::type).toList();
+                float[] alpha = new float[types.size()];
+                alpha[types.contains("mhsa") ? types.indexOf("mhsa") : random.nextInt(alpha.length)] = 100f; // one-hot in probability
                 g.logits().getArray().set(alpha);
             }
             space.decide();
@@ -147,6 +150,16 @@ class LatencyCostTest {
                 }
                 assertTrue(masks > 0, "the mask weights get a gradient");
                 try (Model sub = ModelDirectory.create(new org.rtseg.search.SubnetExtractor(space).config(), Device.cpu())) {
+                    List<BlockSpec> attention = NetworkUnits.specs(ModelDirectory.network(sub), INPUT).stream()
+                            .filter(u -> u.type().equals("mhsa")).toList();
+                    assertEquals(2, attention.size());
+                    for (BlockSpec a : attention) {
+                        int patch = a.args().params().get("patch").intValue();
+                        int stage = patch == 2 ? 8 : 16; // stage 1 has the patch-2 path, stage 3 the other
+                        assertTrue(a.args().inChannels() < stage, "the stage width is pruned: " + a);
+                        assertTrue(a.args().widths().get("mlp") < 2 * patch * patch * stage, "the MLP is pruned: " + a);
+                        assertEquals(patch * patch * stage, a.args().widths().get("attn"), "the heads are kept whole: " + a);
+                    }
                     double hard = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), INPUT));
                     assertEquals(hard, soft, 1e-4 * hard, "soft cost at binarised masks vs the extracted network");
                     assertEquals(org.rtseg.core.complexity.Complexity.of(ModelDirectory.network(sub), INPUT,

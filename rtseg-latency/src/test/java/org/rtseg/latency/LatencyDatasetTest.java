@@ -1,5 +1,6 @@
 package org.rtseg.latency;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +78,30 @@ class LatencyDatasetTest {
         assertTrue(e.getMessage().contains("no measurement"), e.getMessage());
         assertEquals("lir,16,16,1,32,64,expansion=6,conv1=16;expand=96,1.50000,0.00000,1",
                 LatencyDataset.format(Units.canonical(lir), csv.measure(lir)));
+    }
+
+    /**
+     * Rows measured before attention had width keys (none written) still match, load and predict:
+     * their canonical spec writes out the defaults, and a model fitted on them, whose features have
+     * no attention widths, reads those widths as no feature.
+     */
+    @Test
+    void anOldDatasetWithoutAttentionWidthsStillLoadsAndPredicts(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(LatencyDataset.CSV), """
+                type,in,out,stride,height,width,params,widths,median_ms,iqr_ms,reps
+                mhsa,64,64,1,16,32,heads=4;mlpRatio=2;patch=1,,1.5,,
+                lir,16,16,1,32,64,expansion=6,,1.25,,
+                """);
+        BlockSpec attention = new BlockSpec("mhsa", BlockTypes.resolve("mhsa", 64, 64, 1, Map.of("patch", 1.0)), 16, 32);
+        BlockSpec canonical = Units.canonical(attention);
+        assertEquals(Map.of("attn", 64, "mlp", 128), canonical.args().widths());
+        assertEquals(1.5, new CsvLatencyMeter(dir).measure(canonical).medianMs());
+
+        List<BlockSpec> asRead = LatencyDataset.read(dir).stream().map(Sample::spec).toList();
+        Features old = Features.fit(asRead);
+        assertTrue(old.widths().stream().noneMatch(w -> w.startsWith("mhsa.")), "fitted without attention widths: " + old.widths());
+        assertEquals(-1, old.widthIndex("mhsa", "mlp"));
+        assertArrayEquals(old.raw(asRead.get(0)), old.raw(canonical), "a width the model does not know is no feature");
     }
 
     @Test

@@ -46,7 +46,7 @@ class UnitsTest {
     @Test
     void unitsCoverTheEvalGraphExactly() {
         Shape input = new Shape(1, 3, 512, 1024);
-        for (String preset : List.of("bisenetv2", "bisenetv2-lir", "supernet")) {
+        for (String preset : SupernetConfig.PRESETS) {
             Supernet net = Supernet.of(SupernetConfig.preset(preset));
             List<BlockSpec> specs = NetworkUnits.specs(net, input);
             long sum = specs.stream().mapToLong(Units::macs).sum();

@@ -25,7 +25,7 @@ import org.rtseg.core.nn.ChannelGraph.Base;
 import org.rtseg.core.nn.ChannelGraph.Concat;
 import org.rtseg.core.nn.ChannelGraph.Repeat;
 import org.rtseg.core.nn.ChannelGraph.Space;
-import org.rtseg.core.supernet.ContextEmbedding;
+import org.rtseg.core.nn.Masked;
 import org.rtseg.core.supernet.Supernet;
 
 /**
@@ -34,8 +34,10 @@ import org.rtseg.core.supernet.Supernet;
  * {@link ChannelGraph} and one {@link GumbelChoice} per mixed block with several paths.
  *
  * <p>Children: {@code supernet}, {@code mask0…}, {@code choice0…}. While attached, every
- * convolution writing a prunable space is followed by its group's mask, and every mixed block's
- * chosen path is scaled by its straight-through Gumbel sample; the forward pass is the supernet's.
+ * convolution writing a prunable space is followed by its group's mask, every mask point a block
+ * declared ({@link ChannelGraph#mask}: a BatchNorm shift, a LayerNorm's statistics) gets the mask
+ * of its space, and every mixed block's chosen path is scaled by its straight-through Gumbel
+ * sample; the forward pass is the supernet's.
  */
 public final class SearchSpace extends AbstractBlock {
 
@@ -98,19 +100,25 @@ public final class SearchSpace extends AbstractBlock {
         return params;
     }
 
-    /** Puts the masks and path gates into the supernet. */
+    /**
+     * Puts the masks and path gates into the supernet: every convolution writing a prunable space
+     * and every mask point the blocks declared get the mask of their space.
+     */
     public void attach() {
-        graph.convolutionOutputs().forEach((conv, space) -> conv.setGate(prunable(space) ? (ps, x, t) -> gate(ps, x, space, t) : null));
-        graph.gates().forEach((point, space) -> ((ContextEmbedding) point).setPooledGate(
-                prunable(space) ? (ps, x, t) -> gate(ps, x, space, t) : null));
+        maskPoints().forEach((point, space) -> point.setMask(space.prunable() ? (ps, device, t) -> mask(ps, space, device, t) : null));
         choices.forEach(c -> c.block().setPathGate(c));
     }
 
-    /** Removes every gate: the supernet runs as if never searched. */
+    /** Removes every mask and gate: the supernet runs as if never searched. */
     public void detach() {
-        graph.convolutionOutputs().keySet().forEach(conv -> conv.setGate(null));
-        graph.gates().keySet().forEach(point -> ((ContextEmbedding) point).setPooledGate(null));
+        maskPoints().keySet().forEach(point -> point.setMask(null));
         choices.forEach(c -> c.block().setPathGate(null));
+    }
+
+    private Map<Masked, Space> maskPoints() {
+        Map<Masked, Space> points = new IdentityHashMap<>(graph.convolutionOutputs());
+        points.putAll(graph.maskPoints());
+        return points;
     }
 
     /** Samples every mixed block's path for step {@code step} at temperature {@code tau} (eq. 7). */
@@ -169,21 +177,6 @@ public final class SearchSpace extends AbstractBlock {
             offset += part.size();
         }
         return all.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private boolean prunable(Space space) {
-        if (space instanceof Base b) {
-            return masks.containsKey(b.root());
-        }
-        if (space instanceof Repeat r) {
-            return prunable(r.source());
-        }
-        return ((Concat) space).parts().stream().anyMatch(this::prunable);
-    }
-
-    private NDArray gate(ParameterStore ps, NDArray x, Space space, boolean training) {
-        NDArray m = mask(ps, space, x.getDevice(), training);
-        return x.mul(m.reshape(1, space.size(), 1, 1));
     }
 
     @Override

@@ -20,15 +20,16 @@ import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.nn.ChannelGraph.Space;
 import org.rtseg.core.nn.ConvBnAct;
-import org.rtseg.core.supernet.ContextEmbedding;
 import org.rtseg.core.supernet.Supernet;
 
 /**
  * Turns a searched state into a standalone network (paper eq. 5): each mixed block keeps only its
  * most likely path (blocks whose path is the skip disappear), and channels whose binarised mask is
  * 0 are removed for real — output slices of convolutions and BatchNorms, input slices of the
- * convolutions that read them. The result is an ordinary {@link SupernetConfig} (pruned widths in
- * {@code widths}) with weights, whose eval logits equal the masked supernet's.
+ * convolutions that read them, and slices of the per-channel parameters blocks index by a space
+ * ({@link org.rtseg.core.nn.ChannelGraph#indexParameters}, e.g. a LayerNorm's). The result is an
+ * ordinary {@link SupernetConfig} (pruned widths in {@code widths}) with weights, whose eval logits
+ * equal the masked supernet's.
  */
 public final class SubnetExtractor {
 
@@ -72,7 +73,8 @@ public final class SubnetExtractor {
 
     /**
      * The kept count of every convolution that reads a width key. All are written, unchanged ones
-     * too: a default may follow another, pruned width (LIR's {@code conv1} defaults to its input's).
+     * too: a default may follow another, pruned width (LIR's {@code conv1} defaults to its input's,
+     * attention's fixed {@code attn} to its token width, which follows the stage's).
      */
     private Map<String, Integer> widths() {
         Map<String, Integer> widths = new TreeMap<>();
@@ -108,10 +110,8 @@ public final class SubnetExtractor {
             if (block instanceof ConvBnAct conv) {
                 copyConvolution(conv, (ConvBnAct) target);
             } else if (block.getDirectParameters().size() > 0) {
-                int[] channels = parentIsContextEmbedding(path)
-                        ? kept(space.graph().gates().get(oldBlocks.get(parent(path))))
-                        : null;
-                copyDirect(block, target, channels);
+                Space indexedBy = space.graph().indexedParameters().get(block);
+                copyDirect(block, target, indexedBy == null ? null : kept(indexedBy));
             }
         });
         return model;
@@ -205,10 +205,6 @@ public final class SubnetExtractor {
             }
         }
         return false;
-    }
-
-    private boolean parentIsContextEmbedding(String path) {
-        return oldBlocks.get(parent(path)) instanceof ContextEmbedding;
     }
 
     private static String parent(String path) {

@@ -38,15 +38,22 @@ final class SearchFixtures {
                 """.formatted(classes, dropout, dropout), "tiny");
     }
 
-    /** Random weights and BatchNorm statistics, so that a wrong slice shows in the logits. */
+    /**
+     * Random weights, biases, normalisation terms and BatchNorm statistics, so that a wrong slice
+     * shows in the logits. Weights are uniform with variance 2/fan-in and scales and variances in
+     * [0.5, 1.5], so that features keep their scale through a deep network (logits of order one,
+     * where a float32 comparison at 1e-4 means something); the rest is in [-0.5, 0.5].
+     */
     static void randomize(Supernet net, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         for (Pair<String, Parameter> p : net.getParameters()) {
             NDArray a = p.getValue().getArray();
+            Shape s = a.getShape();
             float[] v = new float[(int) a.size()];
-            boolean variance = p.getKey().endsWith("runningVar");
+            boolean positive = p.getKey().endsWith("runningVar") || p.getKey().endsWith("gamma");
+            double bound = s.dimension() > 1 ? Math.sqrt(6.0 * s.get(0) / s.size()) : 0.5;
             for (int i = 0; i < v.length; i++) {
-                v[i] = variance ? (float) (0.5 + random.nextDouble()) : (float) (random.nextDouble() - 0.5);
+                v[i] = positive ? (float) (0.5 + random.nextDouble()) : (float) (bound * (2 * random.nextDouble() - 1));
             }
             a.set(v);
         }

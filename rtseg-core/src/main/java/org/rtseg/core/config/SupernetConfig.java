@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.stream.Collectors;
 import org.rtseg.core.blocks.BlockTypes;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.io.AtomicFiles;
+import org.rtseg.core.nn.Widths;
 
 /**
  * The whole network as data (paper Fig. 1–2): detail branch, segment branch (stem, three stages of
@@ -48,7 +50,7 @@ public record SupernetConfig(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Integer> widths) {
 
     /** The names of the presets shipped as resources. */
-    public static final List<String> PRESETS = List.of("bisenetv2", "bisenetv2-lir", "supernet");
+    public static final List<String> PRESETS = List.of("bisenetv2", "bisenetv2-lir", "supernet", "supernet-ge");
 
     private static final ObjectMapper JSON =
             new ObjectMapper()
@@ -58,7 +60,7 @@ public record SupernetConfig(
 
     public SupernetConfig {
         widths = widths == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(widths));
-        validate(numClasses, detail, segment, head, aux);
+        validate(numClasses, detail, segment, head, aux, widths);
     }
 
     /** This config with another class count. */
@@ -140,8 +142,8 @@ public record SupernetConfig(
         AtomicFiles.writeString(file, toJson());
     }
 
-    private static void validate(
-            int numClasses, DetailBranchConfig detail, SegmentBranchConfig segment, HeadConfig head, AuxHeadsConfig aux) {
+    private static void validate(int numClasses, DetailBranchConfig detail, SegmentBranchConfig segment, HeadConfig head,
+            AuxHeadsConfig aux, Map<String, Integer> widths) {
         positive("numClasses", numClasses);
         require(detail != null && detail.stages() != null, "detail.stages is missing");
         require(segment != null && segment.stages() != null, "segment.stages is missing");
@@ -165,7 +167,7 @@ public record SupernetConfig(
                 "segment.stages: the segment branch has 3 stages (1/8, 1/16, 1/32), got " + segment.stages().size());
         int in = segment.stemChannels();
         for (int s = 0; s < 3; s++) {
-            in = validateStage("segment.stages[" + s + "]", segment.stages().get(s), in);
+            in = validateStage("segment.stages[" + s + "]", segment.stages().get(s), in, widths, "segment.stage" + (s + 1));
         }
         positive("head.channels", head.channels());
         probability("head.dropout", head.dropout());
@@ -175,11 +177,15 @@ public record SupernetConfig(
         }
     }
 
-    private static int validateStage(String path, StageConfig stage, int in) {
+    /**
+     * Checks a stage; blocks are checked with their width overrides ({@code module} is the stage's
+     * module path), since a pruned width can decide what is possible (e.g. attention heads).
+     */
+    private static int validateStage(String path, StageConfig stage, int in, Map<String, Integer> widths, String module) {
         require(stage != null, path + " is missing");
         positive(path + ".channels", stage.channels());
         require(stage.downsample() != null, path + ".downsample is missing");
-        validateBlock(path + ".downsample", stage.downsample(), in, stage.channels(), 2);
+        validateBlock(path + ".downsample", stage.downsample(), in, stage.channels(), 2, Widths.of(widths, module + ".down").asMap());
         for (int b = 0; b < stage.blocks().size(); b++) {
             String bp = path + ".blocks[" + b + "]";
             MixedBlockConfig mixed = stage.blocks().get(b);
@@ -190,17 +196,23 @@ public record SupernetConfig(
                             + MixedBlock.AVERAGE + ", the average of the paths)");
             require(mixed.choice() != MixedBlock.AVERAGE || mixed.candidates().stream().anyMatch(c -> c != null && !"skip".equals(c.type())),
                     bp + ".choice: " + MixedBlock.AVERAGE + " averages the paths other than skip, and this block has none");
+            List<String> types = new ArrayList<>();
             for (int c = 0; c < mixed.candidates().size(); c++) {
-                validateBlock(bp + ".candidates[" + c + "]", mixed.candidates().get(c), stage.channels(), stage.channels(), 1);
+                String cp = bp + ".candidates[" + c + "]";
+                BlockConfig candidate = mixed.candidates().get(c);
+                require(candidate != null && candidate.type() != null, cp + ".type is missing");
+                String name = MixedBlock.candidateName(types, candidate.type());
+                validateBlock(cp, candidate, stage.channels(), stage.channels(), 1, Widths.of(widths, module + ".mixed" + b + "." + name).asMap());
+                types.add(candidate.type());
             }
         }
         return stage.channels();
     }
 
-    private static void validateBlock(String path, BlockConfig block, int in, int out, int stride) {
+    private static void validateBlock(String path, BlockConfig block, int in, int out, int stride, Map<String, Integer> widths) {
         require(block != null && block.type() != null, path + ".type is missing");
         try {
-            BlockTypes.resolve(block.type(), in, out, stride, block.params());
+            BlockTypes.resolve(block.type(), in, out, stride, block.params(), widths);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(path + ": " + e.getMessage(), e);
         }

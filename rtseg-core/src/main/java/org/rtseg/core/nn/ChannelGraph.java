@@ -1,5 +1,6 @@
 package org.rtseg.core.nn;
 
+import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -11,10 +12,17 @@ import java.util.Map;
  * Which channels of a network can be pruned, and which must be pruned together (paper eq. 5):
  * derived from the network's own structure by {@link ChannelTraceable#trace}, not listed by hand.
  *
- * <p>Every feature map has a channel {@link Space}. A convolution creates a new space; a depthwise
- * convolution keeps its input's; a grouped expansion repeats it; a concat joins spaces; a residual
- * add or an elementwise product ties two spaces into one group. A group is pruned by one mask.
- * Spaces that must keep every channel (the image, the classes, tokens of attention) are fixed.
+ * <p>Every feature map has a channel {@link Space}. A convolution creates a new space, or writes
+ * into an existing one (a projection back onto a residual stream); a depthwise convolution keeps
+ * its input's; a grouped expansion or a space-to-depth rearrangement repeats it; a concat joins
+ * spaces; a residual add or an elementwise product ties two spaces into one group. A group is
+ * pruned by one mask. Spaces that must keep every channel (the image, the classes, the heads of
+ * attention) are fixed.
+ *
+ * <p>Besides the convolutions' outputs, a block may declare {@link #mask mask points} (where an
+ * operation would turn a pruned channel into a non-zero value or let it shift the kept ones) and
+ * {@link #indexParameters parameters indexed by a space} (a normalisation's per-channel terms),
+ * so that searching and extracting need not know the block.
  */
 public final class ChannelGraph {
 
@@ -22,6 +30,9 @@ public final class ChannelGraph {
     public abstract static sealed class Space permits Base, Concat, Repeat {
         /** Number of channels. */
         public abstract int size();
+
+        /** Whether width search may remove any of its channels. */
+        public abstract boolean prunable();
     }
 
     /** A space created by a convolution or an input: the unit of pruning decisions. */
@@ -50,6 +61,7 @@ public final class ChannelGraph {
         }
 
         /** Whether the group may be pruned. */
+        @Override
         public boolean prunable() {
             return !root().fixed;
         }
@@ -71,9 +83,17 @@ public final class ChannelGraph {
         public int size() {
             return parts.stream().mapToInt(Space::size).sum();
         }
+
+        @Override
+        public boolean prunable() {
+            return parts.stream().anyMatch(Space::prunable);
+        }
     }
 
-    /** Each channel of a space repeated {@code times} times in a row (a grouped expansion). */
+    /**
+     * Each channel of a space repeated {@code times} times in a row: a grouped expansion, or the
+     * P² positions of a patch after a channel-major space-to-depth.
+     */
     public static final class Repeat extends Space {
         private final Space source;
         private final int times;
@@ -95,11 +115,17 @@ public final class ChannelGraph {
         public int size() {
             return source.size() * times;
         }
+
+        @Override
+        public boolean prunable() {
+            return source.prunable();
+        }
     }
 
     private final Map<ConvBnAct, Space> inputs = new LinkedHashMap<>();
     private final Map<ConvBnAct, Space> outputs = new LinkedHashMap<>();
-    private final Map<Object, Space> gates = new IdentityHashMap<>();
+    private final Map<Masked, Space> maskPoints = new IdentityHashMap<>();
+    private final Map<Block, Space> indexedParameters = new IdentityHashMap<>();
     private final List<Base> bases = new ArrayList<>();
     private final Map<String, Space> labels = new LinkedHashMap<>();
 
@@ -132,6 +158,26 @@ public final class ChannelGraph {
         inputs.put(conv, input);
         outputs.put(conv, out);
         return out;
+    }
+
+    /**
+     * Records a dense convolution reading {@code input} that writes into an existing space (e.g. an
+     * attention projection back onto the tokens it is added to): no new space, the output is
+     * pruned with {@code output}.
+     */
+    public Space convolution(ConvBnAct conv, Space input, Space output) {
+        if (conv.groups() != 1 || conv.outChannels() != output.size()) {
+            throw new IllegalArgumentException("only a dense convolution with " + output.size()
+                    + " outputs writes into that space, got groups " + conv.groups() + " and " + conv.outChannels() + " outputs");
+        }
+        inputs.put(conv, input);
+        outputs.put(conv, output);
+        return output;
+    }
+
+    /** Each channel of {@code source} {@code times} times in a row (see {@link Repeat}). */
+    public Space repeat(Space source, int times) {
+        return times == 1 ? source : new Repeat(source, times);
     }
 
     /** Channels side by side. */
@@ -174,11 +220,20 @@ public final class ChannelGraph {
     }
 
     /**
-     * Records a point other than a convolution's output where channels of a space must be masked
-     * because an operation there turns zeros into non-zeros (a BatchNorm shift, for example).
+     * Records a point other than a convolution's output that needs the mask of a space: an
+     * operation there turns a pruned channel's zeros into non-zeros (a BatchNorm shift) or lets it
+     * change the kept channels (the statistics of a LayerNorm over channels).
      */
-    public void gate(Object point, Space s) {
-        gates.put(point, s);
+    public void mask(Masked point, Space s) {
+        maskPoints.put(point, s);
+    }
+
+    /**
+     * Records that every direct parameter of {@code block} has one entry per channel of a space on
+     * axis 0 (a normalisation's scale and shift), so extraction keeps the entries of kept channels.
+     */
+    public void indexParameters(Block block, Space s) {
+        indexedParameters.put(block, s);
     }
 
     /** Names a space, e.g. a stage's width, for those who rebuild the network. */
@@ -213,9 +268,14 @@ public final class ChannelGraph {
         return Collections.unmodifiableMap(outputs);
     }
 
-    /** Extra mask points ({@link #gate}). */
-    public Map<Object, Space> gates() {
-        return Collections.unmodifiableMap(gates);
+    /** The mask points besides the convolutions' outputs ({@link #mask}). */
+    public Map<Masked, Space> maskPoints() {
+        return Collections.unmodifiableMap(maskPoints);
+    }
+
+    /** Blocks whose direct parameters are indexed by a space ({@link #indexParameters}). */
+    public Map<Block, Space> indexedParameters() {
+        return Collections.unmodifiableMap(indexedParameters);
     }
 
     /** The prunable groups: one representative per group, in trace order. */

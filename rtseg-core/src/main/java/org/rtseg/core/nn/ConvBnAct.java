@@ -19,7 +19,7 @@ import org.rtseg.core.complexity.Tally;
  *
  * <p>Children: {@code conv} and, with normalisation, {@code bn}.
  */
-public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
+public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Masked {
 
     private final int inChannels;
     private final int outChannels;
@@ -32,7 +32,7 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     private boolean folded;
     private Conv2d conv;
     private BatchNorm norm;
-    private ChannelGate gate;
+    private final MaskPoint mask = new MaskPoint();
 
     /** BatchNorm's epsilon (PyTorch's default), which folding the BatchNorm into the weights needs. */
     public static final float NORM_EPSILON = 1e-5f;
@@ -109,16 +109,14 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        if (folded && relu && gate == null && !training) {
+        if (folded && relu && !mask.isSet() && !training) {
             return new NDList(fusedConvRelu(ps, inputs.singletonOrThrow()));
         }
         NDArray x = apply(conv, ps, inputs.singletonOrThrow(), training);
         if (norm != null) {
             x = apply(norm, ps, x, training);
         }
-        if (gate != null) {
-            x = gate.apply(ps, x, training);
-        }
+        x = mask.apply(ps, x, training);
         return new NDList(relu ? Activation.relu(x) : x);
     }
 
@@ -149,11 +147,12 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable {
     }
 
     /**
-     * Sets the gate applied to the normalised output before the activation, where width search
+     * Sets the mask applied to the normalised output before the activation, where width search
      * masks channels (ReLU keeps masked zeros at zero); {@code null} removes it.
      */
-    public void setGate(ChannelGate gate) {
-        this.gate = gate;
+    @Override
+    public void setMask(Source source) {
+        mask.setMask(source);
     }
 
     public int inChannels() {

@@ -10,7 +10,7 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
-import org.rtseg.core.nn.ChannelGate;
+import org.rtseg.core.nn.MaskPoint;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
 
@@ -25,7 +25,11 @@ public final class ContextEmbedding extends RtsegBlock implements ChannelTraceab
     private final BatchNorm bn;
     private final ConvBnAct convGap;
     private final ConvBnAct convLast;
-    private ChannelGate pooledGate;
+    /**
+     * The mask point after {@code bn}: its shift would turn a pruned (zero) channel of the pooled
+     * features into a non-zero input of {@code conv_gap}.
+     */
+    private final MaskPoint pooledMask = new MaskPoint();
 
     /**
      * @param channels input channels
@@ -50,24 +54,15 @@ public final class ContextEmbedding extends RtsegBlock implements ChannelTraceab
         // DJL's PyTorch mean reduces one axis per call.
         NDArray gap = x.mean(new int[] {3}, true).mean(new int[] {2}, true);
         gap = apply(bn, ps, gap, training);
-        if (pooledGate != null) {
-            gap = pooledGate.apply(ps, gap, training);
-        }
+        gap = pooledMask.apply(ps, gap, training);
         gap = apply(convGap, ps, gap, training);
         return new NDList(apply(convLast, ps, x.add(gap), training));
     }
 
-    /**
-     * Sets the gate after {@code bn}: its shift would turn a pruned (zero) channel of the pooled
-     * features into a non-zero input of {@code conv_gap}.
-     */
-    public void setPooledGate(ChannelGate gate) {
-        this.pooledGate = gate;
-    }
-
     @Override
     public ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph) {
-        graph.gate(this, input);
+        graph.mask(pooledMask, input);
+        graph.indexParameters(bn, input);
         graph.tie(input, convGap.trace(input, graph));
         return convLast.trace(input, graph);
     }

@@ -40,11 +40,24 @@ class ComplexityTest {
     @Test
     void supernetPresetIsThePapersSearchSpace() {
         Supernet net = Supernet.of(SupernetConfig.preset("supernet"));
+        for (var block : net.mixedBlocks()) {
+            assertEquals(java.util.List.of("lir", "mhsa", "skip"), block.candidates().stream().map(c -> c.type()).toList(),
+                    "paper Fig. 2: a mixed block chooses among LIR, MHSA and skip");
+        }
         Complexity.Report all = Complexity.of(net, CITYSCAPES, new Complexity.Options(false, true));
+        assertEquals(24_361_811, all.params(), "the README's figure");
+        assertEquals(136_388_804_608L, all.macs(), "the README's figure");
         assertEquals(24.43e6, all.params(), 0.05 * 24.43e6, "paper: 24.43 M parameters");
         assertEquals(136.0e9, all.macs(), 0.05 * 136.0e9, "paper: 136.0 GMACs");
         Complexity.Report chosen = Complexity.of(net, CITYSCAPES, Complexity.Options.EVAL);
         assertTrue(chosen.macs() < all.macs(), "the eval graph runs one path per mixed block");
+    }
+
+    @Test
+    void theFourWaySearchSpaceKeepsItsFigures() {
+        Complexity.Report all = Complexity.of(Supernet.of(SupernetConfig.preset("supernet-ge")), CITYSCAPES, new Complexity.Options(false, true));
+        assertEquals(24_486_259, all.params());
+        assertEquals(136_380_817_408L, all.macs());
     }
 
     @Test

@@ -8,10 +8,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.nn.ConvBnAct;
 
 class SupernetConfigTest {
 
@@ -60,8 +66,40 @@ class SupernetConfigTest {
     void mhsaHeadsMustDivideTheTokenWidth() {
         String json = SupernetConfig.preset("supernet").toJson().replaceFirst("\"heads\" : 4\\.0", "\"heads\" : 3");
         ConfigException e = assertThrows(ConfigException.class, () -> SupernetConfig.fromJson(json, "s.json"));
-        assertTrue(e.getMessage().contains("segment.stages[0].blocks[0].candidates[2]: token width P²C = 448 is not divisible by heads = 3"),
+        assertTrue(e.getMessage().contains("segment.stages[0].blocks[0].candidates[1]: token width P²C = 448 is not divisible by heads = 3"),
                 e.getMessage());
+    }
+
+    /**
+     * A pruned stage width need not make a token width the heads divide: the attention width is
+     * written out and checked instead, in the config as when the block is built.
+     */
+    @Test
+    void aPrunedMhsaIsCheckedWithItsAttentionWidth() {
+        SupernetConfig full = SupernetConfig.preset("supernet");
+        SupernetConfig pruned = withStage2Width(full, 37, 192);
+        MixedBlock.Candidate mhsa = org.rtseg.core.supernet.Supernet.of(pruned).segment().stages().get(1).mixedBlocks().get(0).candidates().get(1);
+        assertEquals(192, ((ConvBnAct) mhsa.block().getChildren().get("query")).outChannels());
+        ConfigException e = assertThrows(ConfigException.class, () -> withStage2Width(full, 37, 190));
+        assertTrue(e.getMessage().contains("segment.stages[1].blocks[0].candidates[1]: attention width attn = 190 is not divisible by heads = 4"),
+                e.getMessage());
+        ConfigException unpruned = assertThrows(ConfigException.class, () -> withStage2Width(full, 37, null));
+        assertTrue(unpruned.getMessage().contains("token width P²C = 37 is not divisible by heads = 4"), unpruned.getMessage());
+    }
+
+    /** The supernet with stage 2 pruned to {@code width} channels and its first attention width set (null: none). */
+    private static SupernetConfig withStage2Width(SupernetConfig c, int width, Integer firstAttn) {
+        List<StageConfig> stages = new ArrayList<>(c.segment().stages());
+        StageConfig second = stages.get(1);
+        stages.set(1, new StageConfig(width, second.downsample(), second.blocks()));
+        Map<String, Integer> widths = new TreeMap<>();
+        if (firstAttn != null) {
+            widths.put("segment.stage2.mixed0.mhsa.attn", firstAttn);
+            widths.put("segment.stage2.mixed1.mhsa.attn", 192);
+            widths.put("segment.stage2.mixed2.mhsa.attn", 192);
+        }
+        return new SupernetConfig(c.name(), c.numClasses(), c.detail(), new SegmentBranchConfig(c.segment().stemChannels(), stages),
+                c.head(), c.aux(), widths);
     }
 
     @Test
