@@ -80,7 +80,7 @@ public final class SegmentationTrainer {
      * @param loss CE + γ·aux + λ·KD + β·reg
      * @param ce the main head's cross-entropy
      * @param aux Σ of the aux heads' cross-entropies
-     * @param kd Σ over main and aux outputs of eq. 10
+     * @param kd eq. 10 on the main output
      * @param reg |cost − target|² (0 outside search)
      * @param cost the architecture's cost (NaN outside search)
      * @param gammaAux γ·aux, the aux term as it enters the loss
@@ -223,7 +223,7 @@ public final class SegmentationTrainer {
                 stores[r] = replicas.store(scope, r);
                 xs[r] = replicas.shard(batch.get(0), r);
                 ys[r] = replicas.shard(batch.get(1), r);
-                taught[r] = teacher == null || config.lambda() == 0 ? null : teacher.logits(stores[r], xs[r], false, true);
+                taught[r] = teacher == null || config.lambda() == 0 ? null : teacher.logits(stores[r], xs[r], false, false);
             }
             double[] terms;
             try (GradientCollector gc = engine.newGradientCollector()) {
@@ -274,7 +274,7 @@ public final class SegmentationTrainer {
         }
     }
 
-    /** CE, Σ aux CE and Σ KD over main and aux outputs of one shard, on the shard's device. */
+    /** CE, Σ aux CE and KD of the main output, of one shard, on the shard's device. */
     private NDArray[] shardLosses(ParameterStore ps, NDArray x, NDArray y, NDList taught) {
         NDList out = network.forward(ps, new NDList(x), true);
         NDArray ce = crossEntropy(out.get(0), y);
@@ -282,12 +282,8 @@ public final class SegmentationTrainer {
         for (int k = 1; k < out.size(); k++) {
             aux = aux.add(crossEntropy(out.get(k), y));
         }
-        NDArray kd = ce.zerosLike();
-        if (taught != null) {
-            for (int k = 0; k < out.size(); k++) {
-                kd = kd.add(SelfDistillationLoss.of(out.get(k), taught.get(k), config.distillationReduction()));
-            }
-        }
+        // Eq. 10 distils the prediction q, the main output; the aux heads have their own losses (γ).
+        NDArray kd = taught == null ? ce.zerosLike() : SelfDistillationLoss.of(out.get(0), taught.get(0), config.distillationReduction());
         return new NDArray[] {ce, aux, kd};
     }
 

@@ -8,7 +8,8 @@ import org.rtseg.core.config.ConfigException;
 /**
  * Self-distillation (paper §Boosters, eq. 10–11): the per-pixel Kullback–Leibler divergence between
  * the student's and the teacher's class distributions, KL(q_s ‖ q_t) = Σ_c q_s (log q_s − log q_t)
- * with the student first as the paper writes it. The teacher is constant.
+ * with the student first as the paper writes it, on the prediction (the main output). The teacher
+ * is constant.
  *
  * <p>Eq. 10 sums the divergence over all pixels R of an image; with λ = 0.001 (§Experiments) the
  * term then weighs as much as the cross-entropy at about a thousand pixels of disagreement, at any

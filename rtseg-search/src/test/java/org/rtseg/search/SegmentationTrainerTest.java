@@ -169,6 +169,29 @@ class SegmentationTrainerTest {
         }
     }
 
+    /** Eq. 10 distils the main prediction: the step's KD is the divergence of the main logits alone. */
+    @Test
+    void distillationIsOnTheMainOutput(@TempDir Path dir) throws Exception {
+        SupernetConfig cfg = SearchFixtures.tiny(CLASSES, 0);
+        Engines.pytorch().setRandomSeed(11);
+        try (Model model = ModelDirectory.create(cfg, Device.cpu()); Model teacher = ModelDirectory.create(cfg, Device.cpu())) {
+            NDManager m = model.getNDManager();
+            Supernet student = ModelDirectory.network(model);
+            double expected;
+            try (NDManager scope = m.newSubManager()) {
+                NDArray x = bands(2, 64, 64).batch(scope, 0).get(0);
+                ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(scope, false);
+                NDArray s = student.logits(ps, x, true, false).head();
+                NDArray t = ModelDirectory.network(teacher).logits(ps, x, false, false).head();
+                expected = SelfDistillationLoss.of(s, t, SelfDistillationLoss.Reduction.SUM).getFloat();
+            }
+            SegmentationTrainer.Step row = SegmentationTrainer.builder().phase(SegmentationTrainer.Phase.FINETUNE).supernet(student)
+                    .teacher(ModelDirectory.network(teacher)).config(config(1, 0.01).toBuilder().kdReduction(SelfDistillationLoss.Reduction.SUM)
+                            .build()).batches(bands(2, 64, 64)).workDir(dir).manager(m).build().run(false, 1).get(0);
+            assertEquals(expected, row.kd(), 1e-3 * expected);
+        }
+    }
+
     /** The reference recipe: weight decay on convolution weights, not on biases and norm parameters. */
     @Test
     void weightDecayLeavesBiasesAndNormsAlone(@TempDir Path dir) throws Exception {

@@ -208,6 +208,19 @@ public final class ChannelGraph {
         }
     }
 
+    /**
+     * Traces a part of the network whose own channels stay whole: every space created while {@code
+     * trace} runs is fixed (the spaces it reads are not). For the aux heads, which only train.
+     */
+    public Space whole(java.util.function.Supplier<Space> trace) {
+        int before = bases.size();
+        Space out = trace.get();
+        for (Base b : List.copyOf(bases.subList(before, bases.size()))) {
+            fix(b);
+        }
+        return out;
+    }
+
     /** Marks a space as unprunable (with everything it is made of or tied to). */
     public void fix(Space s) {
         if (s instanceof Base b) {

@@ -120,7 +120,11 @@ public final class Supernet extends RtsegBlock {
         List<ChannelGraph.Space> features = segment.traceFeatures(image, graph);
         head.trace(bga.trace(d, features.get(features.size() - 1), graph), graph);
         for (int i = 0; i < auxHeads.size(); i++) {
-            auxHeads.get(i).trace(features.get(i), graph);
+            // Aux heads are a booster of training, not part of the network searched for: pruning
+            // them saves nothing at inference and only weakens their supervision.
+            ChannelGraph.Space feature = features.get(i);
+            SegmentHead aux = auxHeads.get(i);
+            graph.whole(() -> aux.trace(feature, graph));
         }
         return graph;
     }

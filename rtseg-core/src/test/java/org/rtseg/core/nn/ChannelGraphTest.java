@@ -38,6 +38,30 @@ class ChannelGraphTest {
         assertEquals(3, List.of(1, 2, 3).stream().map(s -> ((ChannelGraph.Base) graph.labeled("segment.stage" + s)).root()).distinct().count());
     }
 
+    /** Aux heads only train: their own channels stay whole, while the stages they read stay prunable. */
+    @Test
+    void auxHeadsAreKeptWhole() {
+        Supernet net = Supernet.of(SupernetConfig.preset("supernet"));
+        ChannelGraph graph = net.channelGraph();
+        int convs = 0;
+        for (var head : net.auxHeads()) {
+            for (Block b : descendants(head)) {
+                if (b instanceof ConvBnAct conv && graph.convolutionOutputs().containsKey(conv)) {
+                    assertFalse(graph.convolutionOutputs().get(conv).prunable(), "an aux head's convolution output is fixed");
+                    convs++;
+                }
+            }
+        }
+        assertTrue(convs >= 8, "aux convolutions checked: " + convs);
+        assertTrue(((ChannelGraph.Base) graph.labeled("segment.stage1")).prunable(), "the stage an aux head reads is still searched");
+    }
+
+    private static List<Block> descendants(Block block) {
+        List<Block> all = new java.util.ArrayList<>(List.of(block));
+        block.getChildren().values().forEach(c -> all.addAll(descendants(c)));
+        return all;
+    }
+
     @Test
     void attentionPrunesItsTokensAndMlpButKeepsItsHeads() {
         Supernet net = Supernet.of(SupernetConfig.preset("supernet"));
