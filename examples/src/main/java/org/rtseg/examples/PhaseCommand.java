@@ -43,6 +43,6 @@ abstract class PhaseCommand implements Callable<Integer> {
     static BatchSource batches(RunConfig run, int devices) throws IOException {
         int batch = run.training().batchSize() * devices;
         SegmentationDataset ds = run.data().training(batch);
-        return new DatasetBatches(ds, batch, run.training().seed(), ds::setEpoch);
+        return new DatasetBatches(ds, batch, run.training().seed(), ds::useEpoch);
     }
 }

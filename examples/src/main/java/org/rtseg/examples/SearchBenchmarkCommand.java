@@ -50,7 +50,7 @@ final class SearchBenchmarkCommand implements Callable<Integer> {
         SyntheticScenes scenes = SyntheticScenes.builder().optImageSize(size.height(), size.width()).optNumClasses(8)
                 .optNumSamples(batch * (steps + 2)).optTransform(EvalTransform.none()).setSampling(batch, true, true).build();
         scenes.prepare();
-        BatchSource batches = new DatasetBatches(scenes, batch, 0, scenes::setEpoch);
+        BatchSource batches = new DatasetBatches(scenes, batch, 0, scenes::useEpoch);
         TrainingConfig training = TrainingConfig.paper(steps + 2, batch, 0.01);
         Path work = Files.createTempDirectory("rtseg-bench");
         try {

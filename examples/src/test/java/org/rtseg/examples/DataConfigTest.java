@@ -30,6 +30,25 @@ class DataConfigTest {
         return RunConfig.load(file, List.of(overrides));
     }
 
+    /** Each epoch of the training batches is augmented anew: epoch 1 is not epoch 0 in another order. */
+    @Test
+    void everyEpochOfTheTrainingBatchesIsAugmentedAnew() throws Exception {
+        RunConfig run = load("data.samples=8", "training.batchSize=8");
+        org.rtseg.search.BatchSource batches = PhaseCommand.batches(run, 1); // one batch per epoch
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertFalse(java.util.Arrays.equals(imageSums(batches.batch(manager, 0).head()), imageSums(batches.batch(manager, 1).head())),
+                    "the same images, augmented the same way, would give the same sums");
+            assertTrue(java.util.Arrays.equals(imageSums(batches.batch(manager, 1).head()), imageSums(batches.batch(manager, 1).head())));
+        }
+    }
+
+    /** The sum of each image of a batch, sorted: independent of the order of the images. */
+    private static float[] imageSums(ai.djl.ndarray.NDArray images) {
+        float[] sums = images.sum(new int[] {1, 2, 3}).toFloatArray();
+        java.util.Arrays.sort(sums);
+        return sums;
+    }
+
     @Test
     void camvidRunConfigTrainsOnElevenClassesFromTheCache() throws Exception {
         Path root = EvaluatePredictionsCommandTest.camvidVal(dir, 4);

@@ -90,6 +90,14 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
     }
 
     /**
+     * Makes {@link #get} augment as in epoch {@code current}: for loaders that read samples by index
+     * rather than through {@code getData}, which advances the epoch itself.
+     */
+    public void useEpoch(int current) {
+        epoch.set(current);
+    }
+
+    /**
      * Decodes and transforms sample {@code index} as it is in epoch {@code epoch}, without NDArrays: the
      * path of benchmarks and of callers with their own loaders.
      */

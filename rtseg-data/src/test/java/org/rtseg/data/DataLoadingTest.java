@@ -78,6 +78,20 @@ class DataLoadingTest {
         }
     }
 
+    @Test
+    void useEpochMakesGetAugmentAsThatEpoch() throws Exception {
+        SyntheticScenes data = dataset(5);
+        data.prepare();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int e : new int[] {0, 1, 3}) {
+                data.useEpoch(e);
+                float[] got = data.get(manager, 2).getData().head().toFloatArray();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(data.sample(2, e).image(), got, "epoch " + e);
+            }
+        }
+        assertFalse(java.util.Arrays.equals(data.sample(2, 0).image(), data.sample(2, 1).image()));
+    }
+
     private static CamVid camvid(Path root, boolean cache) {
         return CamVid.builder().setRoot(root).optCacheDecoded(cache).optSeed(5)
                 .optTransform(new TrainAugmentation(ScaleSampling.choices(0.5, 0.75, 1.0), 24, 24, true,

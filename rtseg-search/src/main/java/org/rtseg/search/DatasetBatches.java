@@ -29,7 +29,7 @@ public final class DatasetBatches implements BatchSource {
      * @param dataset records of image CHW float32 and label HW int32
      * @param batchSize images per batch (≥ 2: BatchNorm after global pooling)
      * @param seed the shuffle seed
-     * @param epochListener told the epoch before a batch is read (e.g. {@code dataset::setEpoch})
+     * @param epochListener told the epoch before a batch is read (e.g. {@code dataset::useEpoch})
      */
     public DatasetBatches(RandomAccessDataset dataset, int batchSize, long seed, IntConsumer epochListener) {
         this.size = dataset.size();
