@@ -124,11 +124,9 @@ def epoch_order(size, seed, epoch):
 
 
 def augmentation_epoch(epoch):
-    """The epoch whose augmentation rtseg's training batches get in DatasetBatches epoch `epoch`.
-    DatasetBatches.batch calls dataset.setEpoch(epoch), which stores epoch-1 ("the next getData starts
-    epoch `next`"), and dataset.get() then augments with epoch() = max(epoch-1, 0): batches of epochs 0
-    and 1 share their augmentation, epoch e>=1 uses e-1. Mirrored here so that both sides see the same crops."""
-    return max(epoch - 1, 0)
+    """The epoch whose augmentation rtseg's training batches get in DatasetBatches epoch `epoch`: that
+    same epoch (DatasetBatches tells the dataset through SegmentationDataset.useEpoch)."""
+    return epoch
 
 
 # ---------------------------------------------------------------- data
