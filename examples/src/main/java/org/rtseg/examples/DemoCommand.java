@@ -88,6 +88,10 @@ final class DemoCommand implements Callable<Integer> {
             + "examples/configs/synthetic-small.json', then 'fit'): search under a latency target instead of a MAC target")
     Path latencyModel;
 
+    @Option(names = "--set", description = "override a field of the demo's run config, key=value with a dotted key "
+            + "(e.g. training.kdReduction=mean); the resolved config is written to <work>/run.json")
+    List<String> overrides = new ArrayList<>();
+
     @Option(names = "--shared", description = "the shared sample data folder (default: ../shared or -Drtseg.shared)")
     Path shared;
 
@@ -98,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long start = System.nanoTime();
         int used = runtime.configureThreads();
-        RunConfig run = demoConfig();
+        RunConfig run = demoConfig(overrides);
         Files.createDirectories(work);
         run.save(work.resolve("run.json"));
         List<Device> devices = runtime.trainingDevices();
@@ -200,11 +204,16 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The demo's run config, shipped as a resource. */
     static RunConfig demoConfig() throws IOException {
+        return demoConfig(List.of());
+    }
+
+    /** The demo's run config with overrides ({@code key=value}, as the phase commands' {@code --set}). */
+    static RunConfig demoConfig(List<String> overrides) throws IOException {
         try (InputStream in = DemoCommand.class.getResourceAsStream("demo.json")) {
             Path tmp = Files.createTempFile("rtseg-demo", ".json");
             try {
                 Files.write(tmp, in.readAllBytes());
-                return RunConfig.load(tmp, List.of());
+                return RunConfig.load(tmp, overrides);
             } finally {
                 Files.deleteIfExists(tmp);
             }
