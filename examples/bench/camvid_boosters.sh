@@ -9,25 +9,28 @@
 #   mean       γ = 1, λ = 0.001, eq. 10 averaged over pixels
 # Arms run two at a time, one libtorch thread each (2 cores). Prints a table of val mIoU and GMACs.
 #
-# usage: examples/bench/camvid_boosters.sh WORK [--root CAMVID] [--target-gmacs 4.0] [--search 150] [--finetune 450] [--seed 0]
+# usage: examples/bench/camvid_boosters.sh WORK [--root CAMVID] [--target-gmacs 4.0] [--pretrain 600] [--search 150] [--finetune 450]
+#        [--seed 0] [--set key=value]...   (config overrides for every phase, e.g. --set data.cropHeight=128)
 set -euo pipefail
 work=${1:?usage: camvid_boosters.sh WORK [options]}; shift
-root=../shared/data/camvid/CamVid; target=4.0; search=150; finetune=450; seed=0; jar=examples/target/rtseg.jar
+root=../shared/data/camvid/CamVid; target=4.0; pretrain=600; search=150; finetune=450; seed=0; jar=examples/target/rtseg.jar; extra=()
 while [ $# -gt 0 ]; do
   case $1 in
     --root) root=$2; shift 2;; --target-gmacs) target=$2; shift 2;; --search) search=$2; shift 2;;
+    --pretrain) pretrain=$2; shift 2;;
     --finetune) finetune=$2; shift 2;; --seed) seed=$2; shift 2;; --jar) jar=$2; shift 2;;
+    --set) extra+=(--set "$2"); shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
 config=examples/configs/camvid/supernet-cpu.json
-# libtorch's default oneDNN kernels are wrong on this project's CPUs (see README, 'Platform note').
-export ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-SSE41}
+# Where libtorch's oneDNN kernels are wrong, the rtseg command reruns itself with ONEDNN_MAX_CPU_ISA=SSE41
+# (README, 'Platform note'); set the variable to choose the kernels yourself.
 rtseg() { java -jar "$jar" "$@" --threads 1; }
-common=(--set "data.root=$root" --set "training.seed=$seed")
+common=(--set "data.root=$root" --set "training.seed=$seed" "${extra[@]}")
 
 if [ ! -f "$work/pre/teacher/config.json" ]; then
-  rtseg pretrain --config $config --work "$work/pre" "${common[@]}" --resume
+  rtseg pretrain --config $config --work "$work/pre" --set "training.iterations=$pretrain" "${common[@]}" --resume
 fi
 
 arm() {  # name, then --set overrides shared by search and fine-tune

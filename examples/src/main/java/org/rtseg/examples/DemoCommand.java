@@ -63,13 +63,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "rtseg-demo", description = "work directory (default ${DEFAULT-VALUE})")
     Path work;
 
-    @Option(names = "--pretrain-iterations", defaultValue = "1100", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--pretrain-iterations", defaultValue = "650", description = "default ${DEFAULT-VALUE}")
     int pretrainIterations;
 
-    @Option(names = "--search-iterations", defaultValue = "300", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--search-iterations", defaultValue = "250", description = "default ${DEFAULT-VALUE}")
     int searchIterations;
 
-    @Option(names = "--finetune-iterations", defaultValue = "1100", description = "default ${DEFAULT-VALUE}")
+    @Option(names = "--finetune-iterations", defaultValue = "1050", description = "default ${DEFAULT-VALUE}")
     int finetuneIterations;
 
     @Option(names = "--val-scenes", defaultValue = "150", description = "held-out scenes scored (default ${DEFAULT-VALUE})")

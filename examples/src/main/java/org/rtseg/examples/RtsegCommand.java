@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             InferCommand.class,
             BenchmarkCommand.class,
             EvaluateCommand.class,
+            TeacherProbeCommand.class,
             ExportCommand.class,
             LatencyCommand.class,
             PretrainCommand.class,

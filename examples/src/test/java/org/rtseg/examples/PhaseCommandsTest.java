@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rtseg.core.config.SupernetConfig;
@@ -43,6 +46,7 @@ class PhaseCommandsTest {
         assertTrue(Files.readString(pre.resolve("run.json")).contains("\"iterations\" : 3"), "resolved config with the override");
         assertEquals(4, Files.readAllLines(pre.resolve("metrics.csv")).size());
         assertTrue(Files.exists(pre.resolve("model/config.json")));
+        assertTeacherCandidatesAreTheirNetworks(config, pre.resolve("model"));
 
         Path search = dir.resolve("search");
         assertOk(CoreCommandsTest.run("search", "--config", config.toString(), "--work", search.toString(),
@@ -75,6 +79,23 @@ class PhaseCommandsTest {
         assertTrue(r.err().contains("training: batchSize must be at least 2"), r.err());
         r = CoreCommandsTest.run("pretrain", "--config", dir.resolve("none.json").toString(), "--work", dir.resolve("w").toString());
         assertTrue(r.err().contains("none.json: no such run config"), r.err());
+    }
+
+    /** probe-teacher scores each candidate teacher as its own network: the average runs every non-skip path. */
+    private static void assertTeacherCandidatesAreTheirNetworks(Path config, Path supernet) throws Exception {
+        CoreCommandsTest.Run probe = CoreCommandsTest.run("probe-teacher", "--config", config.toString(), "--supernet", supernet.toString(),
+                "--calibration-batches", "1", "--val-scenes", "2", "--threads", "1");
+        assertOk(probe);
+        Map<String, Double> gmacs = new HashMap<>();
+        // Rows end in mIoU and GMACs; DJL's progress bars share the output.
+        for (String line : probe.out().lines().filter(l -> l.matches("[a-z][^|%]*\\s[0-9.]+\\s+[0-9.]+")).toList()) {
+            String[] cells = line.trim().split("\\s+");  // name words, mIoU, GMACs
+            gmacs.put(String.join(" ", Arrays.copyOf(cells, cells.length - 2)), Double.parseDouble(cells[cells.length - 1]));
+        }
+        assertEquals(5, gmacs.size(), probe.out());
+        assertEquals(gmacs.get("configured path"), gmacs.get("every block on path 0 (lir, mhsa)"), probe.out());
+        assertTrue(gmacs.get("average of non-skip paths") > gmacs.get("every block on path 0 (lir, mhsa)"), probe.out());
+        assertTrue(gmacs.get("every block on path 0 (lir, mhsa)") > gmacs.get("every block on path 1 (skip, lir)"), probe.out());
     }
 
     private static void assertOk(CoreCommandsTest.Run r) {
