@@ -53,7 +53,7 @@ arm mean training.kdReduction=mean > "$work/mean.log" 2>&1
 
 printf '%-8s %8s %10s\n' arm mIoU GMACs@360x480
 for name in alone sum mean; do
-  miou=$(python3 -c "import json;print('%.4f'%json.load(open('$work/$name/metrics.json'))['meanIoU'])")
+  miou=$(python3 -c "import json;print('%.4f'%json.load(open('$work/$name/metrics.json'))['mIoU'])")
   gmacs=$(java -jar "$jar" complexity --config "$work/$name/subnet/config.json" --size 360x480 2>/dev/null | awk '/^total/{print $NF}')
   printf '%-8s %8s %10s\n' "$name" "$miou" "$gmacs"
 done
