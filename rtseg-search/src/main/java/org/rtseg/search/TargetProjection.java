@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Lands the decided architecture on the search's cost target.
@@ -21,19 +24,25 @@ import java.util.List;
  *       kept is still too cheap, or one channel per group still too costly): the path switch that
  *       moves the cost the right way and is the least unlikely under α is made, until the target is
  *       within the masks' reach. A switch raises that path's logit just above the block's largest,
- *       so that argmax α — what extraction reads — is the new path.
+ *       so that argmax α — what extraction reads — is the new path. Each block is switched at most
+ *       once: under a cost that is not additive over blocks (a latency MLP), a switch up and a switch
+ *       down could otherwise undo each other for ever when no set of paths brings the target into
+ *       the masks' reach.
  *   <li>Masks: one shift δ of every mask weight, c ← c − δ, so that the channels kept are still the
- *       ones the search ranked highest (ties go to the earlier channel); δ is found by bisection
- *       over the channels' own flip points, so the cost ends as close to the target as one channel
- *       allows.
+ *       ones the search ranked highest. The channels of all masks are ranked together by weight, ties
+ *       going to the earlier channel (earlier mask, then lower index), and δ is found by bisection
+ *       over how many of the lowest-ranked channels are pruned, so that each step prunes exactly one
+ *       channel and the cost ends as close to the target as one channel allows.
  * </ol>
+ *
+ * <p>Why one channel per step: early in a search many masks still hold the same weight (paths not
+ * yet sampled keep their initial value), so a δ alone would prune channel i of all of them at once
+ * and move the cost by several per cent in one step. Where a weight ties or float rounding would put
+ * c − δ on the wrong side of the threshold, it is set one ulp to the side its rank gives it.
  *
  * The changed logits and weights are written into the search space.
  */
 public final class TargetProjection {
-
-    /** Separates equal mask weights by channel order; far below any step an optimiser takes. */
-    private static final float TIE_BREAK = 1e-6f;
 
     /** How far above the block's largest logit a switched path's logit is set. */
     private static final float SWITCH_MARGIN = 1e-3f;
@@ -51,23 +60,39 @@ public final class TargetProjection {
     private final SearchSpace space;
     private final CostModel model;
     private final NDManager manager;
-    private final List<float[]> ranked = new ArrayList<>();
-    private final float[] points;
+    private final List<float[]> weights = new ArrayList<>();
+    private final int[] offsets;
+    /** Position of each channel (masks concatenated) in the ranking, 0 the highest weight. */
+    private final int[] rank;
+    /** The weights in ranking order, descending. */
+    private final float[] ranked;
+    private final Set<GumbelChoice> switched = new HashSet<>();
 
     private TargetProjection(SearchSpace space, CostModel model, NDManager manager) {
         this.space = space;
         this.model = model;
         this.manager = manager;
-        List<Float> flips = new ArrayList<>();
-        for (ChannelMask mask : space.masks()) {
-            float[] c = mask.weight().getArray().toFloatArray();
-            for (int i = 0; i < c.length; i++) {
-                c[i] -= TIE_BREAK * i / c.length;
-                flips.add(c[i] - ChannelMask.THRESHOLD);
-            }
-            ranked.add(c);
+        offsets = new int[space.masks().size()];
+        int total = 0;
+        for (int m = 0; m < offsets.length; m++) {
+            offsets[m] = total;
+            float[] c = space.masks().get(m).weight().getArray().toFloatArray();
+            weights.add(c);
+            total += c.length;
         }
-        points = sortedDistinct(flips);
+        float[] all = new float[total];
+        for (int m = 0; m < offsets.length; m++) {
+            System.arraycopy(weights.get(m), 0, all, offsets[m], weights.get(m).length);
+        }
+        // Stable sort: equal weights keep the channels' order, so ties go to the earlier channel.
+        Integer[] order = IntStream.range(0, total).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (a, b) -> Float.compare(all[b], all[a]));
+        rank = new int[total];
+        ranked = new float[total];
+        for (int r = 0; r < total; r++) {
+            rank[order[r]] = r;
+            ranked[r] = all[order[r]];
+        }
     }
 
     /**
@@ -82,21 +107,21 @@ public final class TargetProjection {
     public static Result project(SearchSpace space, CostModel model, double target, NDManager manager) {
         space.decide();
         TargetProjection p = new TargetProjection(space, model, manager);
-        double decided = p.cost(0f);
-        if (p.points.length == 0) {
+        double decided = p.evaluate();
+        if (p.ranked.length == 0) {
             return new Result(decided, decided, 0, 0);
         }
         int switches = 0;
         while (p.outOfReach(target) && p.switchPath(target)) {
             switches++;
         }
-        float delta = p.shift(p.closestShift(target));
-        return new Result(decided, p.cost(delta), switches, delta);
+        int pruned = p.closestPruning(target);
+        return new Result(decided, p.cost(pruned), switches, p.shift(pruned));
     }
 
     /** Whether the masks cannot reach the target at the current paths. */
     private boolean outOfReach(double target) {
-        return cost(shift(-1)) < target || cost(shift(points.length - 1)) > target;
+        return cost(0) < target || cost(ranked.length) > target;
     }
 
     /**
@@ -104,13 +129,16 @@ public final class TargetProjection {
      * least unlikely switches in the needed direction; false when no switch helps.
      */
     private boolean switchPath(double target) {
-        boolean up = cost(shift(-1)) < target;
-        float extreme = shift(up ? -1 : points.length - 1);
+        boolean up = cost(0) < target;
+        int extreme = up ? 0 : ranked.length;
         double now = cost(extreme);
         GumbelChoice best = null;
         int bestPath = -1;
         double bestGap = Double.POSITIVE_INFINITY;
         for (GumbelChoice g : space.choices()) {
+            if (switched.contains(g)) {
+                continue;
+            }
             int current = g.block().choice();
             float[] alpha = g.logits().getArray().toFloatArray();
             for (int k = 0; k < alpha.length; k++) {
@@ -135,42 +163,54 @@ public final class TargetProjection {
         alpha[bestPath] = max(alpha) + SWITCH_MARGIN;
         best.logits().getArray().set(alpha);
         best.decide();
+        switched.add(best);
         return true;
     }
 
-    /** The shift index whose cost is closest to the target (costs fall as the index grows). */
-    private int closestShift(double target) {
-        // Shift k keeps the channels whose weight is above the k-th flip point; k = -1 keeps all.
-        int lo = -1;
-        int hi = points.length - 1;
+    /** How many of the lowest-ranked channels to prune so that the cost is closest to the target (costs fall as it grows). */
+    private int closestPruning(double target) {
+        int lo = 0;
+        int hi = ranked.length;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (cost(shift(mid)) >= target) {
+            if (cost(mid) >= target) {
                 lo = mid;
             } else {
                 hi = mid - 1;
             }
         }
-        if (lo + 1 >= points.length) {
+        if (lo == ranked.length) {
             return lo;
         }
-        return Math.abs(cost(shift(lo + 1)) - target) < Math.abs(cost(shift(lo)) - target) ? lo + 1 : lo;
+        return Math.abs(cost(lo + 1) - target) < Math.abs(cost(lo) - target) ? lo + 1 : lo;
     }
 
-    /** The δ of shift k: just below the first flip point, or exactly the k-th one. */
-    private float shift(int k) {
-        return k < 0 ? Math.nextDown(points[0]) : points[k];
+    /** The δ that prunes the {@code pruned} lowest-ranked channels: the last one's flip point, or just below the lowest. */
+    private float shift(int pruned) {
+        float weakest = ranked[ranked.length - Math.max(pruned, 1)];
+        return (pruned == 0 ? Math.nextDown(weakest) : weakest) - ChannelMask.THRESHOLD;
     }
 
-    /** Writes c − δ into the masks and returns the cost model's value at the current paths. */
-    private double cost(float delta) {
-        for (int m = 0; m < ranked.size(); m++) {
-            float[] c = ranked.get(m).clone();
+    /** Writes c − δ into the masks, pruning the {@code pruned} lowest-ranked channels, and returns the cost. */
+    private double cost(int pruned) {
+        float delta = shift(pruned);
+        int keep = ranked.length - pruned;
+        for (int m = 0; m < weights.size(); m++) {
+            float[] c = weights.get(m).clone();
             for (int i = 0; i < c.length; i++) {
                 c[i] -= delta;
+                boolean kept = rank[offsets[m] + i] < keep;
+                if (kept != c[i] > ChannelMask.THRESHOLD) {
+                    c[i] = kept ? Math.nextUp(ChannelMask.THRESHOLD) : ChannelMask.THRESHOLD;
+                }
             }
             space.masks().get(m).weight().getArray().set(c);
         }
+        return evaluate();
+    }
+
+    /** The cost model's value at the current paths and mask weights. */
+    private double evaluate() {
         try (NDManager scope = manager.newSubManager()) {
             return model.cost(space, new ParameterStore(scope, false)).getFloat();
         }
@@ -182,20 +222,5 @@ public final class TargetProjection {
             m = Math.max(m, x);
         }
         return m;
-    }
-
-    private static float[] sortedDistinct(List<Float> values) {
-        float[] v = new float[values.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = values.get(i);
-        }
-        Arrays.sort(v);
-        int n = 0;
-        for (int i = 0; i < v.length; i++) {
-            if (n == 0 || v[i] != v[n - 1]) {
-                v[n++] = v[i];
-            }
-        }
-        return Arrays.copyOf(v, n);
     }
 }

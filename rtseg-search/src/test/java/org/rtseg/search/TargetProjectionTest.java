@@ -1,6 +1,7 @@
 package org.rtseg.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -22,9 +23,14 @@ class TargetProjectionTest {
 
     private static final Shape FULL = new Shape(1, 3, 512, 1024);
 
-    @ParameterizedTest(name = "{0} at {1} of its largest cost")
-    @CsvSource({"tiny, 0.55", "tiny, 0.8", "supernet, 0.5", "supernet, 0.3"})
-    void decidedCostLandsWithinThreePercentOfTheTarget(String network, double ratio) {
+    /**
+     * Random mask weights, or every weight still at its initial 1 (as after a short search): tied
+     * weights across masks must not be pruned together in one step.
+     */
+    @ParameterizedTest(name = "{0} at {1} of its largest cost, tied weights: {2}")
+    @CsvSource({"tiny, 0.55, false", "tiny, 0.8, false", "supernet, 0.5, false", "supernet, 0.3, false",
+        "tiny, 0.55, true", "tiny, 0.8, true", "supernet, 0.5, true", "supernet, 0.3, true"})
+    void decidedCostLandsWithinThreePercentOfTheTarget(String network, double ratio, boolean tied) {
         SupernetConfig config = network.equals("tiny") ? SearchFixtures.tiny(4) : SupernetConfig.preset(network);
         try (Model model = ModelDirectory.create(config, Device.cpu())) {
             NDManager m = model.getNDManager();
@@ -43,7 +49,7 @@ class TargetProjectionTest {
             for (ChannelMask mask : space.masks()) {
                 float[] c = new float[mask.channels()];
                 for (int i = 0; i < c.length; i++) {
-                    c[i] = (float) random.nextDouble();
+                    c[i] = tied ? 1f : (float) random.nextDouble();
                 }
                 mask.weight().getArray().set(c);
             }
@@ -90,6 +96,36 @@ class TargetProjectionTest {
             assertEquals(target, r.projected(), 0.03 * target, r.toString());
             space.decide(); // what extraction does: argmax α keeps the switched paths
             assertEquals(r.projected(), cost.cost(space, new ParameterStore(m, false)).getFloat(), 1e-5 * target);
+        }
+    }
+
+    /**
+     * A cost that is not additive over blocks can put the target out of the masks' reach at every
+     * set of paths — here every block on its first path costs 1, any other path 3, and the target is
+     * 2. The projection must end (each block switched once), not switch up and down for ever.
+     */
+    @Test
+    void pathSwitchesEndWhenNoPathsBringTheTargetIntoReach() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            CostModel jumps = new CostModel() {
+                @Override
+                public ai.djl.ndarray.NDArray cost(SearchSpace s, ParameterStore ps) {
+                    boolean first = s.choices().stream().allMatch(g -> g.block().choice() == 0);
+                    long kept = s.masks().stream().mapToLong(mask -> ChannelMask.kept(mask.weight().getArray().toFloatArray()).length).sum();
+                    return ps.getManager().create((float) ((first ? 1 : 3) + 1e-4 * kept));
+                }
+
+                @Override
+                public String unit() {
+                    return "units";
+                }
+            };
+            TargetProjection.Result r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> TargetProjection.project(space, jumps, 2.0, m));
+            assertTrue(r.pathSwitches() <= space.choices().size(), r.toString());
         }
     }
 
