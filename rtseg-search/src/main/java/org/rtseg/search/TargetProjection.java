@@ -20,8 +20,8 @@ import java.util.stream.IntStream;
  * search's own preferences, that reach the target:
  *
  * <ol>
- *   <li>Paths, only when the masks alone cannot reach the target at the decided paths (every channel
- *       kept is still too cheap, or one channel per group still too costly): the path switch that
+ *   <li>Paths, only when the masks alone cannot reach the target at the decided paths (no pruning
+ *       on the grid below is costly enough, or none cheap enough): the path switch that
  *       moves the cost the right way and is the least unlikely under α is made, until the target is
  *       within the masks' reach. A switch raises that path's logit just above the block's largest,
  *       so that argmax α — what extraction reads — is the new path. Each block is switched at most
@@ -29,20 +29,30 @@ import java.util.stream.IntStream;
  *       down could otherwise undo each other for ever when no set of paths brings the target into
  *       the masks' reach.
  *   <li>Masks: one shift δ of every mask weight, c ← c − δ, so that the channels kept are still the
- *       ones the search ranked highest. The channels of all masks are ranked together by weight, ties
- *       going to the earlier channel (earlier mask, then lower index), and δ is found by bisection
- *       over how many of the lowest-ranked channels are pruned, so that each step prunes exactly one
- *       channel and the cost ends as close to the target as one channel allows.
+ *       ones the search ranked highest. The channels of all masks are ranked together by weight;
+ *       equal weights go by their place in their group (the last channels of every group first),
+ *       then by group, so that where the search has no preference every group shrinks alike. How
+ *       many of the lowest-ranked channels are pruned is searched on a grid of {@value #GRID} + 1
+ *       points, then by bisection inside the first grid interval, from the fewest pruned, where the
+ *       cost crosses the target: each step prunes exactly one channel, and the cost ends as close to
+ *       the target as one channel allows.
  * </ol>
  *
  * <p>Why one channel per step: early in a search many masks still hold the same weight (paths not
  * yet sampled keep their initial value), so a δ alone would prune channel i of all of them at once
- * and move the cost by several per cent in one step. Where a weight ties or float rounding would put
- * c − δ on the wrong side of the threshold, it is set one ulp to the side its rank gives it.
+ * and move the cost by several per cent in one step. Why a grid: a fitted latency model need not
+ * fall monotonically as channels go — it can predict a network pruned to one channel per group as
+ * slower than the target — so neither end of the range tells alone whether the target is within
+ * the masks' reach, nor does one bisection over the whole range find the crossing. Where a weight
+ * ties or float rounding would put c − δ on the wrong side of the threshold, it is set one ulp to
+ * the side its rank gives it.
  *
  * The changed logits and weights are written into the search space.
  */
 public final class TargetProjection {
+
+    /** Intervals of the grid over how many channels are pruned. */
+    private static final int GRID = 16;
 
     /** How far above the block's largest logit a switched path's logit is set. */
     private static final float SWITCH_MARGIN = 1e-3f;
@@ -84,9 +94,22 @@ public final class TargetProjection {
         for (int m = 0; m < offsets.length; m++) {
             System.arraycopy(weights.get(m), 0, all, offsets[m], weights.get(m).length);
         }
-        // Stable sort: equal weights keep the channels' order, so ties go to the earlier channel.
+        int[] group = new int[total];
+        for (int m = 0; m < offsets.length; m++) {
+            Arrays.fill(group, offsets[m], offsets[m] + weights.get(m).length, m);
+        }
         Integer[] order = IntStream.range(0, total).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, (a, b) -> Float.compare(all[b], all[a]));
+        Arrays.sort(order, (a, b) -> {
+            int byWeight = Float.compare(all[b], all[a]);
+            if (byWeight != 0) {
+                return byWeight;
+            }
+            // Equal weights: the earlier place in its group (index / size) ranks higher, then the earlier group.
+            int ga = group[a];
+            int gb = group[b];
+            int byPlace = Long.compare((long) (a - offsets[ga]) * weights.get(gb).length, (long) (b - offsets[gb]) * weights.get(ga).length);
+            return byPlace != 0 ? byPlace : Integer.compare(ga, gb);
+        });
         rank = new int[total];
         ranked = new float[total];
         for (int r = 0; r < total; r++) {
@@ -119,18 +142,34 @@ public final class TargetProjection {
         return new Result(decided, p.cost(pruned), switches, p.shift(pruned));
     }
 
-    /** Whether the masks cannot reach the target at the current paths. */
+    /** How many channels grid point j prunes. */
+    private int gridPoint(int j) {
+        return (int) ((long) ranked.length * j / GRID);
+    }
+
+    /** The costs at the grid's points, at the current paths. */
+    private double[] gridCosts() {
+        double[] costs = new double[GRID + 1];
+        for (int j = 0; j <= GRID; j++) {
+            costs[j] = cost(gridPoint(j));
+        }
+        return costs;
+    }
+
+    /** Whether no point of the grid is costly enough, or none cheap enough, at the current paths. */
     private boolean outOfReach(double target) {
-        return cost(0) < target || cost(ranked.length) > target;
+        double[] costs = gridCosts();
+        return Arrays.stream(costs).max().orElseThrow() < target || Arrays.stream(costs).min().orElseThrow() > target;
     }
 
     /**
-     * Switches the one path that brings the reach of the masks closest to the target, among the
-     * least unlikely switches in the needed direction; false when no switch helps.
+     * Switches the one path, of a block not yet switched, that moves the cost at the grid's costliest
+     * point up (or at its cheapest point down) and is the least unlikely under α; false when none does.
      */
     private boolean switchPath(double target) {
-        boolean up = cost(0) < target;
-        int extreme = up ? 0 : ranked.length;
+        double[] costs = gridCosts();
+        boolean up = Arrays.stream(costs).max().orElseThrow() < target;
+        int extreme = gridPoint(extremeIndex(costs, up));
         double now = cost(extreme);
         GumbelChoice best = null;
         int bestPath = -1;
@@ -167,22 +206,48 @@ public final class TargetProjection {
         return true;
     }
 
-    /** How many of the lowest-ranked channels to prune so that the cost is closest to the target (costs fall as it grows). */
-    private int closestPruning(double target) {
-        int lo = 0;
-        int hi = ranked.length;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (cost(mid) >= target) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
+    private static int extremeIndex(double[] costs, boolean highest) {
+        int best = 0;
+        for (int j = 1; j < costs.length; j++) {
+            if (highest ? costs[j] > costs[best] : costs[j] < costs[best]) {
+                best = j;
             }
         }
-        if (lo == ranked.length) {
-            return lo;
+        return best;
+    }
+
+    /**
+     * How many of the lowest-ranked channels to prune so that the cost is closest to the target: by
+     * bisection inside the first grid interval, from the fewest pruned, whose ends lie on either side
+     * of the target; the grid point closest to it when the target is out of reach.
+     */
+    private int closestPruning(double target) {
+        double[] costs = gridCosts();
+        for (int j = 0; j < GRID; j++) {
+            if ((costs[j] >= target) != (costs[j + 1] >= target)) {
+                return bisect(gridPoint(j), gridPoint(j + 1), costs[j] >= target, target);
+            }
         }
-        return Math.abs(cost(lo + 1) - target) < Math.abs(cost(lo) - target) ? lo + 1 : lo;
+        int closest = 0;
+        for (int j = 1; j <= GRID; j++) {
+            if (Math.abs(costs[j] - target) < Math.abs(costs[closest] - target)) {
+                closest = j;
+            }
+        }
+        return gridPoint(closest);
+    }
+
+    /** Narrows [lo, hi], whose costs lie on either side of the target, to neighbours; returns the closer. */
+    private int bisect(int lo, int hi, boolean loAbove, double target) {
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if ((cost(mid) >= target) == loAbove) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.abs(cost(hi) - target) < Math.abs(cost(lo) - target) ? hi : lo;
     }
 
     /** The δ that prunes the {@code pruned} lowest-ranked channels: the last one's flip point, or just below the lowest. */

@@ -129,6 +129,43 @@ class TargetProjectionTest {
         }
     }
 
+    /**
+     * A fitted latency model may predict a network pruned to one channel per group as slower than the
+     * target (here: cost 1.0 with every channel, falling to 0.4 at 30 % kept, rising to 1.2 at one
+     * channel per group). The target 0.7 is within the masks' reach: no path is switched (a switch
+     * would cost 0.5 less) and the masks land on it.
+     */
+    @Test
+    void aCostThatRisesAgainAtTheSmallestWidthsIsLandedByTheMasks() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            space.decide();
+            int[] decided = space.choices().stream().mapToInt(g -> g.block().choice()).toArray();
+            long total = space.masks().stream().mapToLong(ChannelMask::channels).sum();
+            CostModel valley = new CostModel() {
+                @Override
+                public ai.djl.ndarray.NDArray cost(SearchSpace s, ParameterStore ps) {
+                    double kept = s.masks().stream().mapToLong(mask -> ChannelMask.kept(mask.weight().getArray().toFloatArray()).length).sum()
+                            / (double) total;
+                    double widths = kept >= 0.3 ? 0.4 + (kept - 0.3) / 0.7 * 0.6 : 1.2 - kept / 0.3 * 0.8;
+                    boolean switched = java.util.stream.IntStream.range(0, decided.length)
+                            .anyMatch(i -> s.choices().get(i).block().choice() != decided[i]);
+                    return ps.getManager().create((float) (widths - (switched ? 0.5 : 0)));
+                }
+
+                @Override
+                public String unit() {
+                    return "units";
+                }
+            };
+            TargetProjection.Result r = TargetProjection.project(space, valley, 0.7, m);
+            assertEquals(0, r.pathSwitches(), r.toString());
+            assertEquals(0.7, r.projected(), 0.03 * 0.7, r.toString());
+        }
+    }
+
     /** Every kept channel ranked above every pruned one of its group (the shift is the same for all). */
     private static void assertOrderKept(float[] before, float[] after) {
         int[] kept = ChannelMask.kept(after);
