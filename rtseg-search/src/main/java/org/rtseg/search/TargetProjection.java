@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -24,10 +26,11 @@ import java.util.stream.IntStream;
  *       on the grid below is costly enough, or none cheap enough): the path switch that
  *       moves the cost the right way and is the least unlikely under α is made, until the target is
  *       within the masks' reach. A switch raises that path's logit just above the block's largest,
- *       so that argmax α — what extraction reads — is the new path. Each block is switched at most
- *       once: under a cost that is not additive over blocks (a latency MLP), a switch up and a switch
- *       down could otherwise undo each other for ever when no set of paths brings the target into
- *       the masks' reach.
+ *       so that argmax α — what extraction reads — is the new path. A switch that leaves the target
+ *       within reach from the other side too is preferred (else the one that overshoots least); a
+ *       block may be switched again, but never back to a path it left, and every switch goes the
+ *       way the first went: under a cost that is not additive over blocks (a latency MLP), a
+ *       switch up and a switch down could otherwise undo each other for ever.
  *   <li>Masks: one shift δ of every mask weight, c ← c − δ, so that the channels kept are still the
  *       ones the search ranked highest. The channels of all masks are ranked together by weight;
  *       equal weights go by their place in their group (the last channels of every group first),
@@ -62,7 +65,7 @@ public final class TargetProjection {
      *
      * @param decided the decided architecture's cost before the projection
      * @param projected its cost after
-     * @param pathSwitches how many mixed blocks were switched to another path
+     * @param pathSwitches how many path switches were made
      * @param shift the δ subtracted from every mask weight
      */
     public record Result(double decided, double projected, int pathSwitches, double shift) {}
@@ -76,7 +79,10 @@ public final class TargetProjection {
     private final int[] rank;
     /** The weights in ranking order, descending. */
     private final float[] ranked;
-    private final Set<GumbelChoice> switched = new HashSet<>();
+    /** The paths each block has been switched away from: never switched back to, so the switches end. */
+    private final Map<GumbelChoice, Set<Integer>> left = new HashMap<>();
+    /** Up or down, fixed by the first switch. */
+    private Boolean direction;
 
     private TargetProjection(SearchSpace space, CostModel model, NDManager manager) {
         this.space = space;
@@ -126,6 +132,7 @@ public final class TargetProjection {
      * @param model the cost model the search used
      * @param target the target, in the model's unit
      * @param manager a manager for the evaluations' temporaries
+     * @return the costs before and after, the switches made and the shift
      */
     public static Result project(SearchSpace space, CostModel model, double target, NDManager manager) {
         space.decide();
@@ -163,47 +170,64 @@ public final class TargetProjection {
     }
 
     /**
-     * Switches the one path, of a block not yet switched, that moves the cost at the grid's costliest
-     * point up (or at its cheapest point down) and is the least unlikely under α; false when none does.
+     * Makes one path switch in the direction the target needs: among the switches that move the
+     * cost at the grid's costliest point up (or at its cheapest point down), one that keeps the other
+     * end of the reach on its side of the target, the least unlikely under α; else the one that
+     * overshoots least. False when no switch moves the cost that way, or the target now lies the
+     * other way of the first switch's direction.
      */
     private boolean switchPath(double target) {
         double[] costs = gridCosts();
         boolean up = Arrays.stream(costs).max().orElseThrow() < target;
+        if (direction != null && direction != up) {
+            return false;
+        }
         int extreme = gridPoint(extremeIndex(costs, up));
+        int far = gridPoint(extremeIndex(costs, !up));
         double now = cost(extreme);
-        GumbelChoice best = null;
-        int bestPath = -1;
-        double bestGap = Double.POSITIVE_INFINITY;
+        Switch best = null;
         for (GumbelChoice g : space.choices()) {
-            if (switched.contains(g)) {
-                continue;
-            }
             int current = g.block().choice();
             float[] alpha = g.logits().getArray().toFloatArray();
             for (int k = 0; k < alpha.length; k++) {
-                double gap = alpha[current] - alpha[k];
-                if (k == current || gap >= bestGap) {
+                if (k == current || left.getOrDefault(g, Set.of()).contains(k)) {
                     continue;
                 }
                 g.block().choose(k);
                 double moved = cost(extreme);
+                double other = cost(far);
                 g.block().choose(current);
                 if (up ? moved > now : moved < now) {
-                    best = g;
-                    bestPath = k;
-                    bestGap = gap;
+                    double overshoot = up ? Math.max(0, other - target) : Math.max(0, target - other);
+                    Switch s = new Switch(g, k, alpha[current] - alpha[k], overshoot);
+                    best = best == null || s.betterThan(best) ? s : best;
                 }
             }
         }
         if (best == null) {
             return false;
         }
-        float[] alpha = best.logits().getArray().toFloatArray();
-        alpha[bestPath] = max(alpha) + SWITCH_MARGIN;
-        best.logits().getArray().set(alpha);
-        best.decide();
-        switched.add(best);
+        direction = up;
+        left.computeIfAbsent(best.choice(), g -> new HashSet<>()).add(best.choice().block().choice());
+        float[] alpha = best.choice().logits().getArray().toFloatArray();
+        alpha[best.path()] = max(alpha) + SWITCH_MARGIN;
+        best.choice().logits().getArray().set(alpha);
+        best.choice().decide();
         return true;
+    }
+
+    /**
+     * A candidate path switch.
+     *
+     * @param choice the block's choice
+     * @param path the path switched to
+     * @param gap how far its logit is below the current path's (how unlikely the switch is)
+     * @param overshoot how far the other end of the reach passes the target after it (0: the target stays reachable)
+     */
+    private record Switch(GumbelChoice choice, int path, double gap, double overshoot) {
+        boolean betterThan(Switch other) {
+            return overshoot != other.overshoot ? overshoot < other.overshoot : gap < other.gap;
+        }
     }
 
     private static int extremeIndex(double[] costs, boolean highest) {

@@ -166,6 +166,45 @@ class TargetProjectionTest {
         }
     }
 
+    /**
+     * The least unlikely switch may not be enough: the first block's paths cost 0, 1 and 4 (in order
+     * of likelihood), the masks add up to 2, the target is 5. Switching that block to its second path
+     * leaves the target out of reach; it must be switched again, to its third.
+     */
+    @Test
+    void aBlockIsSwitchedAgainWhenItsFirstSwitchFallsShort() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                for (int k = 0; k < alpha.length; k++) {
+                    alpha[k] = -k;
+                }
+                g.logits().getArray().set(alpha);
+            }
+            GumbelChoice first = space.choices().get(0);
+            long total = space.masks().stream().mapToLong(ChannelMask::channels).sum();
+            CostModel steps = new CostModel() {
+                @Override
+                public ai.djl.ndarray.NDArray cost(SearchSpace s, ParameterStore ps) {
+                    double kept = s.masks().stream().mapToLong(mask -> ChannelMask.kept(mask.weight().getArray().toFloatArray()).length).sum()
+                            / (double) total;
+                    return ps.getManager().create((float) (new double[] {0, 1, 4}[first.block().choice()] + 2 * kept));
+                }
+
+                @Override
+                public String unit() {
+                    return "units";
+                }
+            };
+            TargetProjection.Result r = TargetProjection.project(space, steps, 5.0, m);
+            assertEquals(2, first.block().choice(), r.toString());
+            assertEquals(5.0, r.projected(), 0.03 * 5.0, r.toString());
+        }
+    }
+
     /** Every kept channel ranked above every pruned one of its group (the shift is the same for all). */
     private static void assertOrderKept(float[] before, float[] after) {
         int[] kept = ChannelMask.kept(after);
