@@ -28,9 +28,9 @@ import java.util.stream.IntStream;
  *       within the masks' reach. A switch raises that path's logit just above the block's largest,
  *       so that argmax α — what extraction reads — is the new path. A switch that leaves the target
  *       within reach from the other side too is preferred (else the one that overshoots least); a
- *       block may be switched again, but never back to a path it left, and every switch goes the
- *       way the first went: under a cost that is not additive over blocks (a latency MLP), a
- *       switch up and a switch down could otherwise undo each other for ever.
+ *       block may be switched again, in either direction, but never back to a path it left: under a
+ *       cost that is not additive over blocks (a latency MLP), a switch up and a switch down could
+ *       otherwise undo each other for ever; so at most Σ(paths − 1) switches are made.
  *   <li>Masks: one shift δ of every mask weight, c ← c − δ, so that the channels kept are still the
  *       ones the search ranked highest. The channels of all masks are ranked together by weight;
  *       equal weights go by their place in their group (the last channels of every group first),
@@ -81,8 +81,6 @@ public final class TargetProjection {
     private final float[] ranked;
     /** The paths each block has been switched away from: never switched back to, so the switches end. */
     private final Map<GumbelChoice, Set<Integer>> left = new HashMap<>();
-    /** Up or down, fixed by the first switch. */
-    private Boolean direction;
 
     private TargetProjection(SearchSpace space, CostModel model, NDManager manager) {
         this.space = space;
@@ -173,15 +171,11 @@ public final class TargetProjection {
      * Makes one path switch in the direction the target needs: among the switches that move the
      * cost at the grid's costliest point up (or at its cheapest point down), one that keeps the other
      * end of the reach on its side of the target, the least unlikely under α; else the one that
-     * overshoots least. False when no switch moves the cost that way, or the target now lies the
-     * other way of the first switch's direction.
+     * overshoots least. False when no switch moves the cost that way.
      */
     private boolean switchPath(double target) {
         double[] costs = gridCosts();
         boolean up = Arrays.stream(costs).max().orElseThrow() < target;
-        if (direction != null && direction != up) {
-            return false;
-        }
         int extreme = gridPoint(extremeIndex(costs, up));
         int far = gridPoint(extremeIndex(costs, !up));
         double now = cost(extreme);
@@ -207,7 +201,6 @@ public final class TargetProjection {
         if (best == null) {
             return false;
         }
-        direction = up;
         left.computeIfAbsent(best.choice(), g -> new HashSet<>()).add(best.choice().block().choice());
         float[] alpha = best.choice().logits().getArray().toFloatArray();
         alpha[best.path()] = max(alpha) + SWITCH_MARGIN;
