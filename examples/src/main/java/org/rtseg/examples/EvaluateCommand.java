@@ -12,6 +12,8 @@ import org.rtseg.core.supernet.Supernet;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.inference.Evaluation;
+import org.rtseg.inference.TestTimeAugmentation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

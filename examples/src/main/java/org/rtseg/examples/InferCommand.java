@@ -28,6 +28,7 @@ import org.rtseg.data.LabelMap;
 import org.rtseg.data.RgbImage;
 import org.rtseg.data.SyntheticScenes;
 import org.rtseg.data.eval.PredictionWriter;
+import org.rtseg.inference.SegmentationTranslator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,5 @@
 package org.rtseg.examples;
 
-import org.rtseg.search.SupernetTeacher;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
@@ -13,7 +12,11 @@ import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.inference.Evaluation;
+import org.rtseg.inference.TestTimeAugmentation;
 import org.rtseg.search.MacCost;
+import org.rtseg.search.Pipeline;
+import org.rtseg.search.SupernetTeacher;
 import org.rtseg.search.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

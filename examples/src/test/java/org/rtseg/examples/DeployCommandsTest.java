@@ -39,6 +39,7 @@ import org.rtseg.data.SyntheticScenes;
 import org.rtseg.data.augment.EvalTransform;
 import org.rtseg.data.augment.Normalization;
 import org.rtseg.data.augment.TransformedSample;
+import org.rtseg.inference.SegmentationTranslator;
 
 /** export, infer on images, evaluate, the DJL translator and the benchmark's deploy comparison. */
 class DeployCommandsTest {

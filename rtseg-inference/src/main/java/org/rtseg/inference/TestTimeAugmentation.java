@@ -1,4 +1,4 @@
-package org.rtseg.examples;
+package org.rtseg.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
@@ -17,29 +17,30 @@ import org.rtseg.core.supernet.Supernet;
  * @param flip also predict the mirrored image
  * @param slide sliding-window crops, or {@code null} for whole-image passes
  */
-record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
+public record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
 
     /** One pass over the whole image at its own size. */
-    static final TestTimeAugmentation NONE = new TestTimeAugmentation(List.of(1.0), false, null);
+    public static final TestTimeAugmentation NONE = new TestTimeAugmentation(List.of(1.0), false, null);
 
     /**
      * Sliding-window inference (mmsegmentation's {@code slide_inference}): crops at a stride, the
      * last one aligned to the border, logits averaged where crops overlap.
      */
-    record Slide(int cropHeight, int cropWidth, int strideHeight, int strideWidth) {
-        Slide {
+    public record Slide(int cropHeight, int cropWidth, int strideHeight, int strideWidth) {
+        /** Validates the sizes: positive, stride no larger than crop. */
+        public Slide {
             if (cropHeight < 1 || cropWidth < 1 || strideHeight < 1 || strideWidth < 1
                     || strideHeight > cropHeight || strideWidth > cropWidth) {
-                throw new IllegalArgumentException("--slide needs positive crop and stride sizes with stride ≤ crop, got "
+                throw new IllegalArgumentException("slide (--slide) needs positive crop and stride sizes with stride ≤ crop, got "
                         + cropHeight + "x" + cropWidth + "," + strideHeight + "x" + strideWidth);
             }
         }
 
         /** Parses {@code CROP,STRIDE}, each {@code N} or {@code HxW}, e.g. {@code 1024,768} or {@code 512x1024,341x682}. */
-        static Slide parse(String value) {
+        public static Slide parse(String value) {
             String[] parts = value.split(",");
             if (parts.length != 2) {
-                throw new IllegalArgumentException("--slide is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + value + "'");
+                throw new IllegalArgumentException("slide (--slide) is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + value + "'");
             }
             int[] crop = size(parts[0], value);
             int[] stride = size(parts[1], value);
@@ -52,7 +53,7 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
                 int h = Integer.parseInt(hw[0].trim());
                 return new int[] {h, hw.length == 2 ? Integer.parseInt(hw[1].trim()) : h};
             } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("--slide is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + whole + "'", e);
+                throw new IllegalArgumentException("slide (--slide) is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + whole + "'", e);
             }
         }
 
@@ -88,10 +89,11 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
         }
     }
 
-    TestTimeAugmentation {
+    /** Validates the scales: at least one, each positive. */
+    public TestTimeAugmentation {
         scales = List.copyOf(scales);
         if (scales.isEmpty() || scales.stream().anyMatch(s -> !(s > 0))) {
-            throw new IllegalArgumentException("--scales must be positive numbers, was " + scales);
+            throw new IllegalArgumentException("scales (--scales) must be positive numbers, was " + scales);
         }
     }
 
@@ -103,7 +105,7 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
      * @param image a normalised 1×3×H×W image
      * @return 1×H×W class ids
      */
-    NDArray predict(Supernet net, ParameterStore ps, NDArray image) {
+    public NDArray predict(Supernet net, ParameterStore ps, NDArray image) {
         long h = image.getShape().get(2);
         long w = image.getShape().get(3);
         NDArray probabilities = null;
@@ -123,7 +125,7 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
     }
 
     /** A short description for reports, e.g. {@code scales [0.5, 1.0], flip, slide 1024x1024 stride 768x768}. */
-    String describe() {
+    public String describe() {
         String s = "scales " + scales + (flip ? ", flip" : "");
         return slide == null ? s + ", whole image"
                 : s + ", slide " + slide.cropHeight() + "x" + slide.cropWidth() + " stride " + slide.strideHeight() + "x" + slide.strideWidth();
