@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.nn.ChannelGraph;
@@ -49,9 +50,16 @@ public final class SearchSpace extends AbstractBlock {
     private final long seed;
 
     /**
-     * @param supernet the network to search
+     * A search space over an initialised supernet. Its block types are checked at once: one channel
+     * of every prunable group is pruned in trial and the subnet built, so that a block whose pruned
+     * width its config cannot express (a prunable convolution without a {@code widthKey}) fails here,
+     * named, rather than at extraction after a search. Initialise the architecture parameters before
+     * use ({@link #create} does both).
+     *
+     * @param supernet the network to search, initialised (as {@link org.rtseg.core.io.ModelDirectory} leaves it)
      * @param seed seed of the Gumbel noise: step t draws from (seed, t), so a resumed search draws
      *     what an uninterrupted one would
+     * @throws IllegalArgumentException naming block and parameter when a block type cannot be extracted at pruned widths
      */
     public SearchSpace(Supernet supernet, long seed) {
         this.supernet = supernet;
@@ -72,6 +80,22 @@ public final class SearchSpace extends AbstractBlock {
             }
         }
         attach();
+        SubnetExtractor.validate(this);
+    }
+
+    /**
+     * The search space of a model's supernet, ready to search: masks at 1 (every channel kept), path
+     * logits at 0 (uniform), in the model's manager.
+     *
+     * @param model a model whose block is an initialised {@link Supernet}
+     * @param seed seed of the Gumbel noise
+     * @return the search space; the model's block stays the supernet
+     */
+    public static SearchSpace create(ai.djl.Model model, long seed) {
+        SearchSpace space = new SearchSpace(org.rtseg.core.io.ModelDirectory.network(model), seed);
+        // The architecture parameters' shapes do not depend on the input: any image shape does.
+        space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
+        return space;
     }
 
     public Supernet supernet() {
@@ -158,20 +182,22 @@ public final class SearchSpace extends AbstractBlock {
 
     /** The channels kept by the binarised masks, as indices into the space. */
     public int[] kept(Space space) {
+        return kept(space, m -> ChannelMask.kept(m.weight().getArray().toFloatArray()));
+    }
+
+    /** The channels kept in a space when every mask keeps what {@code group} gives it (indices into its group). */
+    int[] kept(Space space, Function<ChannelMask, int[]> group) {
         if (space instanceof Base b) {
             ChannelMask m = masks.get(b.root());
-            if (m == null) {
-                return IntStream.range(0, b.size()).toArray();
-            }
-            return ChannelMask.kept(m.weight().getArray().toFloatArray());
+            return m == null ? IntStream.range(0, b.size()).toArray() : group.apply(m);
         }
         if (space instanceof Repeat r) {
-            return IntStream.of(kept(r.source())).flatMap(i -> IntStream.range(i * r.times(), (i + 1) * r.times())).toArray();
+            return IntStream.of(kept(r.source(), group)).flatMap(i -> IntStream.range(i * r.times(), (i + 1) * r.times())).toArray();
         }
         List<Integer> all = new ArrayList<>();
         int offset = 0;
         for (Space part : ((Concat) space).parts()) {
-            for (int i : kept(part)) {
+            for (int i : kept(part, group)) {
                 all.add(offset + i);
             }
             offset += part.size();
