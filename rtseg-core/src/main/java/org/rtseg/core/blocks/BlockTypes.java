@@ -29,6 +29,23 @@ public final class BlockTypes {
     private BlockTypes() {}
 
     /**
+     * Registers every type a class loader provides through {@link ServiceLoader} ({@code
+     * META-INF/services/org.rtseg.core.blocks.BlockType} naming public classes with a no-argument
+     * constructor), e.g. the jars of a plugin folder.
+     *
+     * @param loader where to look
+     * @return the names registered
+     */
+    public static java.util.List<String> loadFrom(ClassLoader loader) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (BlockType type : ServiceLoader.load(BlockType.class, loader)) {
+            register(type);
+            names.add(type.name());
+        }
+        return names;
+    }
+
+    /**
      * Registers a type; a type of the same name is replaced, so a user may override a built-in.
      */
     public static void register(BlockType type) {
