@@ -62,8 +62,7 @@ public final class ModelDirectory {
      *
      * @param model a model whose block is a {@link Supernet}
      * @param dir the model directory; its parent is created if missing
-     * @throws IOException if writing or moving the files fails; a previous directory is then left
-     *     as it was
+     * @throws IOException if writing or moving the files fails
      */
     public static void save(Model model, Path dir) throws IOException {
         Path target = dir.toAbsolutePath();

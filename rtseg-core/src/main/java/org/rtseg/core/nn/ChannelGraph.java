@@ -62,7 +62,7 @@ public final class ChannelGraph {
         /**
          * The representative of this space's group.
          *
-         * @return the base space that stands for every space tied to this one (this space if untied)
+         * @return the base space that stands for this one and every space tied to it (possibly this one)
          */
         public Base root() {
             Base r = this;

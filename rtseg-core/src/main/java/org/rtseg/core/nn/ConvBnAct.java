@@ -200,7 +200,8 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
     /**
      * Convolution groups.
      *
-     * @return 1 for a dense convolution, {@link #inChannels()} for a depthwise or grouped expansion
+     * @return the number of groups: 1 for a dense convolution, {@link #inChannels()} for a depthwise
+     *     one or a grouped expansion
      */
     public int groups() {
         return groups;
@@ -209,7 +210,7 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
     /**
      * Whether the convolution has a bias.
      *
-     * @return true if built with one, or after {@link #removeNormForFolding()}
+     * @return true if built with one, or once {@link #removeNormForFolding()} removed a BatchNorm
      */
     public boolean hasBias() {
         return bias;
