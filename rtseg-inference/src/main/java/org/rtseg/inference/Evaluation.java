@@ -46,6 +46,7 @@ public final class Evaluation {
      * @param label the progress bar's label
      * @param sink told each image and its prediction (e.g. to write it), or {@code (s, p) -> {}}
      * @return the official metrics of the dataset's format
+     * @throws IOException if an image cannot be loaded or the sink fails
      */
     public static SegmentationMetrics score(NDManager manager, Supernet net, SegmentationDataset data, TestTimeAugmentation tta,
             String label, Sink sink) throws IOException {

@@ -40,7 +40,12 @@ public final class SegmentationTranslator implements NoBatchifyTranslator<Image,
         this.normalization = normalization;
     }
 
-    /** A translator for a dataset's classes and ImageNet normalisation (rtseg's training default). */
+    /**
+     * A translator for a dataset's classes and ImageNet normalisation (rtseg's training default).
+     *
+     * @param format the dataset the model was trained on; gives the class names
+     * @return a new translator
+     */
     public static SegmentationTranslator of(LabelFormat format) {
         return new SegmentationTranslator(format.classNames(), Normalization.IMAGENET);
     }

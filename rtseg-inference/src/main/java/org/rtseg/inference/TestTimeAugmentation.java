@@ -25,9 +25,22 @@ public record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slid
     /**
      * Sliding-window inference (mmsegmentation's {@code slide_inference}): crops at a stride, the
      * last one aligned to the border, logits averaged where crops overlap.
+     *
+     * @param cropHeight crop height, pixels
+     * @param cropWidth crop width, pixels
+     * @param strideHeight vertical step between crops, pixels
+     * @param strideWidth horizontal step between crops, pixels
      */
     public record Slide(int cropHeight, int cropWidth, int strideHeight, int strideWidth) {
-        /** Validates the sizes: positive, stride no larger than crop. */
+        /**
+         * Validates the sizes: positive, stride no larger than crop.
+         *
+         * @param cropHeight crop height, pixels, positive
+         * @param cropWidth crop width, pixels, positive
+         * @param strideHeight vertical step, pixels, in [1, cropHeight]
+         * @param strideWidth horizontal step, pixels, in [1, cropWidth]
+         * @throws IllegalArgumentException if a size is not positive or a stride exceeds its crop
+         */
         public Slide {
             if (cropHeight < 1 || cropWidth < 1 || strideHeight < 1 || strideWidth < 1
                     || strideHeight > cropHeight || strideWidth > cropWidth) {
@@ -36,7 +49,13 @@ public record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slid
             }
         }
 
-        /** Parses {@code CROP,STRIDE}, each {@code N} or {@code HxW}, e.g. {@code 1024,768} or {@code 512x1024,341x682}. */
+        /**
+         * Parses {@code CROP,STRIDE}, each {@code N} or {@code HxW}, e.g. {@code 1024,768} or {@code 512x1024,341x682}.
+         *
+         * @param value the text, as the {@code --slide} option takes it; {@code N} means N×N
+         * @return the validated sliding window
+         * @throws IllegalArgumentException if the text is not of that form or the sizes are invalid
+         */
         public static Slide parse(String value) {
             String[] parts = value.split(",");
             if (parts.length != 2) {
@@ -89,7 +108,14 @@ public record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slid
         }
     }
 
-    /** Validates the scales: at least one, each positive. */
+    /**
+     * Validates the scales: at least one, each positive.
+     *
+     * @param scales image scales relative to the original size, each positive
+     * @param flip also predict the mirrored image
+     * @param slide sliding-window crops, or {@code null} for whole-image passes
+     * @throws IllegalArgumentException if there is no scale or one is not positive
+     */
     public TestTimeAugmentation {
         scales = List.copyOf(scales);
         if (scales.isEmpty() || scales.stream().anyMatch(s -> !(s > 0))) {
@@ -124,7 +150,11 @@ public record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slid
         return slide == null ? net.logits(ps, image, false, false).get(0) : slide.logits(net, ps, image);
     }
 
-    /** A short description for reports, e.g. {@code scales [0.5, 1.0], flip, slide 1024x1024 stride 768x768}. */
+    /**
+     * A short description for reports, e.g. {@code scales [0.5, 1.0], flip, slide 1024x1024 stride 768x768}.
+     *
+     * @return the scales, {@code flip} when set, then the slide or {@code whole image}
+     */
     public String describe() {
         String s = "scales " + scales + (flip ? ", flip" : "");
         return slide == null ? s + ", whole image"
