@@ -36,7 +36,7 @@ public record Measurement(double medianMs, double iqrMs, int repetitions) {
     }
 
     /**
-     * Median and IQR of raw timings (sorted in place).
+     * Median and IQR of raw timings (read, not changed).
      *
      * @param ms timings in milliseconds; the first {@code n} are used
      * @param n number of timings, at least 1
