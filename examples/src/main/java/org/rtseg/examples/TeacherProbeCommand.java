@@ -13,6 +13,7 @@ import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.core.training.BatchNormCalibration;
+import org.rtseg.data.DataConfig;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.inference.Evaluation;
 import org.rtseg.inference.TestTimeAugmentation;
@@ -60,7 +61,7 @@ final class TeacherProbeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         runtime.configureThreads();
         RunConfig run = RunConfig.load(configFile, overrides);
-        DataConfig data = run.data().dataset().equals("synthetic") ? run.data().withSamples(valScenes) : run.data();
+        DataConfig data = run.data().dataset().equals(DataConfig.SYNTHETIC) ? run.data().withSamples(valScenes) : run.data();
         SegmentationDataset val = data.evaluation("val");
         BatchSource batches = PhaseCommand.batches(run, 1);
         Shape costInput = new Shape(1, 3, run.costInput().get(0), run.costInput().get(1));

@@ -220,7 +220,7 @@ class DeployCommandsTest {
         assertEquals(0, check.code(), check.err());
         ObjectMapper mapper = new ObjectMapper();
         assertEquals(mapper.readTree(official.toFile()).get("mIoU").asDouble(), mapper.readTree(json.toFile()).get("mIoU").asDouble(), 1e-12);
-        assertEquals(LabelFormat.CAMVID, InferCommand.format(null, 11), "an 11-class model draws with CamVid's names and palette");
+        assertEquals(LabelFormat.CAMVID, InferCommand.format(null, null, 11), "an 11-class model draws with CamVid's names and palette");
     }
 
     @Test

@@ -13,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A dataset stored as image files and label PNGs in an official on-disk layout. Subclasses only know
- * their layout ({@link #list()}); pairing, validation, decoding and label mapping are shared here.
+ * A dataset stored as image files and label PNGs in an on-disk layout: the base of the official datasets,
+ * of {@link FolderDataset} and of a user's own layout, in any package. Subclasses only know their layout
+ * ({@link #list()}); pairing, validation, decoding and label mapping are shared here. To name a layout in
+ * configs and commands, register a {@link DatasetType} for it.
  *
  * <p>{@link #prepare(Progress)} lists the files and checks that every image has its label and every label
  * its image; with {@code optVerify(true)} it also decodes every pair (with a progress bar), so that a
@@ -52,13 +54,14 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     public record SampleFiles(String key, Path image, Path label) {}
 
     /**
-     * What a layout holds for one split.
+     * What a layout holds for one split. Public, with its public constructor, so that a subclass in
+     * another package can build it (a record's constructor takes the record's access).
      *
      * @param imageDir the folder of images of the split
      * @param labelDir the folder of labels of the split
      * @param files every key found among images or labels (or in the split list), sorted by key
      */
-    protected record Listing(Path imageDir, Path labelDir, List<SampleFiles> files) {}
+    public record Listing(Path imageDir, Path labelDir, List<SampleFiles> files) {}
 
     /** Builds from the builder. */
     protected FileSegmentationDataset(FileBuilder<?> builder) {
@@ -171,7 +174,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
      */
     public LabeledImage decode(SampleFiles files) throws IOException {
         RgbImage image = ImageFiles.readRgb(files.image());
-        LabelMap raw = ImageFiles.readIndex(files.label());
+        LabelMap raw = readLabel(files.label());
         if (raw.width() != image.width() || raw.height() != image.height()) {
             throw new InvalidDataException(
                     files.label(),
@@ -181,6 +184,19 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
                             + " dataset archive");
         }
         return new LabeledImage(files.key(), image, format().groundTruthToClasses(raw, files.label()));
+    }
+
+    /**
+     * Reads a label file as its file values, which {@link LabelFormat#groundTruthToClasses} then maps to
+     * class ids: a single-channel index PNG here. A layout that stores its labels otherwise (colour-coded
+     * PNGs) overrides this; scoring reads ground truth through it too.
+     *
+     * @param label a label file of this dataset
+     * @return its file values
+     * @throws InvalidDataException naming the file when it is missing, corrupt or not a label
+     */
+    public LabelMap readLabel(Path label) throws IOException {
+        return ImageFiles.readIndex(label);
     }
 
     /**

@@ -108,12 +108,30 @@ public final class LabelFormat {
      * @param palette packed {@code 0xRRGGBB} colour per class
      */
     public static LabelFormat indexed(String name, List<String> classNames, int[] palette) {
+        return indexed(name, classNames, palette, LabelMap.IGNORE);
+    }
+
+    /**
+     * As {@link #indexed(String, List, int[])}, with another file value for unscored pixels.
+     *
+     * @param name short name used in messages and reports
+     * @param classNames class names in class-id order
+     * @param palette packed {@code 0xRRGGBB} colour per class
+     * @param ignoreValue the file value of unscored pixels, from {@code classNames.size()} to 255
+     * @return a format whose file value of class {@code k} is {@code k}
+     * @throws IllegalArgumentException if {@code ignoreValue} is a class id or above 255
+     */
+    public static LabelFormat indexed(String name, List<String> classNames, int[] palette, int ignoreValue) {
         int n = classNames.size();
+        if (ignoreValue < n || ignoreValue > LabelMap.IGNORE) {
+            throw new IllegalArgumentException(
+                    name + ": the ignore value must be " + n + "..255 (above the class ids), was " + ignoreValue);
+        }
         List<int[]> rgb = Arrays.stream(palette).mapToObj(LabelFormat::unpack).toList();
         int[] values = IntStream.range(0, n).toArray();
         return new LabelFormat(
-                new Spec(name, "class ids 0.." + (n - 1) + " and 255 (ignore)", List.copyOf(classNames),
-                        rgb, values, new int[] {LabelMap.IGNORE}, false, true, new int[] {0, 0, 0},
+                new Spec(name, "class ids 0.." + (n - 1) + " and " + ignoreValue + " (ignore)", List.copyOf(classNames),
+                        rgb, values, new int[] {ignoreValue}, false, true, new int[] {0, 0, 0},
                         new LinkedHashMap<>(), AveragingRule.NON_NAN_CLASSES));
     }
 

@@ -131,7 +131,7 @@ public final class PredictionEvaluator {
     public void score(Match match, ConfusionMatrix matrix) throws IOException {
         LabelFormat format = dataset.format();
         Path gtFile = match.groundTruth().label();
-        LabelMap gt = format.groundTruthToClasses(ImageFiles.readIndex(gtFile), gtFile);
+        LabelMap gt = format.groundTruthToClasses(dataset.readLabel(gtFile), gtFile);
         LabelMap raw = ImageFiles.readIndex(match.prediction());
         if (raw.width() != gt.width() || raw.height() != gt.height()) {
             throw new InvalidDataException(
