@@ -6,14 +6,16 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.rtseg.core.blocks.BlockTypes;
+import org.rtseg.data.DatasetTypes;
 
 /**
- * The jars of a plugin folder ({@code rtseg --plugins DIR …}): their block types, found by {@link
- * java.util.ServiceLoader}, are registered before the command runs, so a user's types work from
- * every command without rebuilding the CLI.
+ * The jars of a plugin folder ({@code rtseg --plugins DIR …}): their block types and dataset types,
+ * found by {@link java.util.ServiceLoader}, are registered before the command runs, so a user's
+ * types work from every command without rebuilding the CLI.
  */
 final class Plugins {
 
@@ -22,7 +24,7 @@ final class Plugins {
     /**
      * Loads every {@code .jar} of {@code dir} and registers what it provides.
      *
-     * @return the block types registered
+     * @return the block and dataset types registered
      * @throws IllegalArgumentException saying what is wrong with the folder and how to fix it
      */
     static List<String> load(Path dir) {
@@ -40,10 +42,12 @@ final class Plugins {
         }
         // Kept open for the life of the JVM: the registered types' classes come from it.
         URLClassLoader loader = new URLClassLoader(jars, Plugins.class.getClassLoader());
-        List<String> types = BlockTypes.loadFrom(loader);
+        List<String> types = new ArrayList<>(BlockTypes.loadFrom(loader));
+        types.addAll(DatasetTypes.loadFrom(loader));
         if (types.isEmpty()) {
-            throw new IllegalArgumentException("--plugins " + dir + ": its jars provide no block type;"
-                    + " list your BlockType classes in META-INF/services/org.rtseg.core.blocks.BlockType (docs/extending.md)");
+            throw new IllegalArgumentException("--plugins " + dir + ": its jars provide no block or dataset type; list your classes in"
+                    + " META-INF/services/org.rtseg.core.blocks.BlockType or META-INF/services/org.rtseg.data.DatasetType"
+                    + " (docs/extending.md, docs/data.md)");
         }
         return types;
     }

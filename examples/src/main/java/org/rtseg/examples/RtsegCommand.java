@@ -33,7 +33,7 @@ public final class RtsegCommand implements Runnable {
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Option(names = "--plugins", paramLabel = "DIR",
-            description = "register the block types of the jars in DIR (ServiceLoader; docs/extending.md) before the command runs")
+            description = "register the block and dataset types of the jars in DIR (ServiceLoader; docs/extending.md) before the command runs")
     void plugins(java.nio.file.Path dir) {
         try {
             Plugins.load(dir);

@@ -31,6 +31,22 @@ public final class DatasetTypes {
     private DatasetTypes() {}
 
     /**
+     * Registers every type a class loader provides through {@link ServiceLoader} ({@code
+     * META-INF/services/org.rtseg.data.DatasetType}), e.g. the jars of a plugin folder.
+     *
+     * @param loader where to look
+     * @return the names registered
+     */
+    public static synchronized List<String> loadFrom(ClassLoader loader) {
+        List<String> names = new java.util.ArrayList<>();
+        for (DatasetType type : ServiceLoader.load(DatasetType.class, loader)) {
+            register(type);
+            names.add(type.name());
+        }
+        return names;
+    }
+
+    /**
      * Registers a type; a type of the same name is replaced, so a user may override a built-in.
      *
      * @param type the type to add

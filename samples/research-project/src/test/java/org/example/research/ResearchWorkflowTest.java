@@ -12,9 +12,12 @@ import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.CategoryMask;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rtseg.core.complexity.Complexity;
@@ -22,6 +25,8 @@ import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
+import org.rtseg.data.FolderDataset;
+import org.rtseg.data.ImageFiles;
 import org.rtseg.data.LabelFormat;
 import org.rtseg.data.LabelMap;
 import org.rtseg.data.LabeledImage;
@@ -94,6 +99,27 @@ class ResearchWorkflowTest {
         // [/doc:evaluate]
         assertEquals(4, metrics.iou().length);
         assertTrue(metrics.pixelAccuracy() > 0 && metrics.meanIoU() >= 0 && metrics.meanIoU() <= 1, metrics.toString());
+
+        // [doc:dataset]
+        Path roads = work.resolve("roads");
+        Files.createDirectories(roads.resolve("val/images"));
+        Files.createDirectories(roads.resolve("val/labels"));
+        for (int i = 0; i < val.size(); i++) {
+            LabeledImage sample = val.load(i);
+            ImageFiles.writeRgbPng(roads.resolve("val/images/scene" + i + ".png"), sample.image());
+            ImageFiles.writeIndexPng(roads.resolve("val/labels/scene" + i + ".png"), sample.label(), null);
+        }
+        Files.writeString(roads.resolve("dataset.json"), new ObjectMapper().writeValueAsString(
+                Map.of("name", "roads", "classes", SyntheticScenes.formatFor(4).classNames(), "ignore", 255)));
+        FolderDataset own = FolderDataset.builder().setRoot(roads).optSplit("val").build();
+        own.prepare();
+        SegmentationMetrics ownMetrics;
+        try (Model model = ModelDirectory.load(work.resolve("finetune/model"), Device.cpu())) {
+            ownMetrics = Evaluation.score(model.getNDManager(), ModelDirectory.network(model), own, TestTimeAugmentation.NONE, "roads",
+                    (sample, prediction) -> { });
+        }
+        // [/doc:dataset]
+        assertArrayEquals(metrics.iou(), ownMetrics.iou(), "the same images from a folder score the same per class");
 
         // [doc:predict]
         LabelFormat format = SyntheticScenes.formatFor(4);
