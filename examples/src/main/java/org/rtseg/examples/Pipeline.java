@@ -51,10 +51,13 @@ final class Pipeline {
 
     private Pipeline() {}
 
-    /** Pretrains a supernet into {@code work/model}, data-parallel over {@code devices} (the model lives on the first). */
+    /**
+     * Pretrains a supernet into {@code work/model}, data-parallel over {@code devices} (the model
+     * lives on the first); its initial weights come from the recipe's seed.
+     */
     static List<SegmentationTrainer.Step> pretrain(SupernetConfig network, TrainingConfig training, BatchSource batches,
             Path work, List<Device> devices, boolean resume) throws IOException {
-        try (Model model = ModelDirectory.create(network, devices.get(0))) {
+        try (Model model = ModelDirectory.create(network, devices.get(0), training.seed())) {
             List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.PRETRAIN, model, null, training, batches, work, devices)
                     .run(resume, training.iterations());
             ModelDirectory.save(model, work.resolve("model"));
