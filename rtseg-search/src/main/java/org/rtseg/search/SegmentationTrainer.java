@@ -58,12 +58,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Phase#FINETUNE}: an extracted subnet; loss CE + γ·aux + λ·KD(teacher).
  * </ul>
  *
- * <p>Weights and architecture parameters have their own PyTorch-form SGD ({@link MomentumSgd}).
- * Parameters of paths not taken in a step are not updated, so momentum and weight decay do not move
- * them (PyTorch skips parameters without gradient). A step's randomness — data order, path
- * sampling, dropout — derives from (seed, step), and checkpoints hold weights, architecture,
- * BatchNorm statistics, momentum buffers and the step: a resumed run continues exactly as an
- * uninterrupted one. A non-finite loss stops the run and keeps the last good checkpoint.
+ * <p>Weights have PyTorch-form SGD ({@link MomentumSgd}); architecture parameters their own
+ * optimiser ({@link Adam} or SGD, {@link TrainingConfig#archOptimizer}). Parameters of paths not
+ * taken in a step are not updated, so momentum and weight decay do not move them (PyTorch skips
+ * parameters without gradient). A step's randomness — data order, path sampling, Gumbel noise,
+ * dropout — derives from (seed, step), and checkpoints hold weights, architecture, BatchNorm
+ * statistics, momentum buffers and the step: a resumed run continues exactly as an uninterrupted
+ * one. A non-finite loss stops the run and keeps the last good checkpoint. Each step appends a row
+ * to {@code metrics.csv} and reports to the run's {@link Progress}; every {@code logEvery} steps a
+ * log line gives the terms of eq. 12 the phase has.
  *
  * <p>Given several devices it trains data-parallel ({@link DataParallel}): each step's batch holds
  * {@code batchSize} images per device, every device takes its share, the losses are averaged over
@@ -72,7 +75,14 @@ import org.slf4j.LoggerFactory;
 public final class SegmentationTrainer {
 
     /** The phase of the method. */
-    public enum Phase { PRETRAIN, SEARCH, FINETUNE }
+    public enum Phase {
+        /** The supernet, one uniformly sampled path per mixed block each step. */
+        PRETRAIN,
+        /** Width and block search (eq. 12). */
+        SEARCH,
+        /** The extracted subnet. */
+        FINETUNE
+    }
 
     /**
      * One row of the metrics: the loss of eq. 12 and its parts, raw and as weighted in the loss.
@@ -182,6 +192,7 @@ public final class SegmentationTrainer {
         }
     }
 
+    /** A builder; phase, network, config, batches, work dir and manager are required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -497,6 +508,7 @@ public final class SegmentationTrainer {
         private List<Device> devices;
         private Progress progress = new ConsoleProgress();
 
+        /** The phase to train. */
         public Builder phase(Phase phase) {
             this.phase = phase;
             return this;
@@ -528,16 +540,19 @@ public final class SegmentationTrainer {
             return this;
         }
 
+        /** The recipe. */
         public Builder config(TrainingConfig config) {
             this.config = config;
             return this;
         }
 
+        /** The training batches. */
         public Builder batches(BatchSource batches) {
             this.batches = batches;
             return this;
         }
 
+        /** Where checkpoints and {@code metrics.csv} go (created when missing). */
         public Builder workDir(Path workDir) {
             this.workDir = workDir;
             return this;
@@ -567,6 +582,7 @@ public final class SegmentationTrainer {
             return this;
         }
 
+        /** The trainer; creates the work dir. */
         public SegmentationTrainer build() throws IOException {
             if (phase == null || supernet == null || config == null || batches == null || workDir == null || manager == null) {
                 throw new IllegalArgumentException("phase, network, config, batches, workDir and manager are required");
