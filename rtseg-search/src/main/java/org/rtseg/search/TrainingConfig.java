@@ -39,7 +39,9 @@ import org.rtseg.core.config.ConfigException;
  * @param ohemThreshold OHEM probability threshold (0.7)
  * @param logEvery a log line every this many steps
  * @param checkpointEvery a checkpoint every this many steps
- * @param seed seed of data order, path sampling and dropout
+ * @param seed seed of data order, path sampling, Gumbel noise and dropout, each step's from (seed,
+ *     step); {@code rtseg pretrain} also seeds the initial weights with it ({@code
+ *     ModelDirectory.create(config, device, seed)})
  */
 @JsonDeserialize(builder = TrainingConfig.Builder.class)
 public record TrainingConfig(
