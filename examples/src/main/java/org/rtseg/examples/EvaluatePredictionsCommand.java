@@ -1,9 +1,9 @@
 package org.rtseg.examples;
 
-import ai.djl.training.util.ProgressBar;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.rtseg.core.ConsoleProgress;
 import org.rtseg.data.DatasetType;
 import org.rtseg.data.FileSegmentationDataset;
 import org.rtseg.data.eval.PredictionEvaluator;
@@ -53,7 +53,7 @@ final class EvaluatePredictionsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FileSegmentationDataset groundTruth = dataset.builder().setRoot(root).optSplit(split).build();
         int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        SegmentationMetrics metrics = new PredictionEvaluator(groundTruth, workers).evaluate(predictions, new ProgressBar());
+        SegmentationMetrics metrics = new PredictionEvaluator(groundTruth, workers).evaluate(predictions, new ConsoleProgress());
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%s %s: %d scored pixels, predictions from %s%n%n", groundTruth.format().name(), split,
                 metrics.scoredPixels(), predictions);

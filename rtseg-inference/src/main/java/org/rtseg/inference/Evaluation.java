@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.util.ProgressBar;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.rtseg.core.ConsoleProgress;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.data.LabelMap;
 import org.rtseg.data.LabeledImage;
@@ -51,7 +51,7 @@ public final class Evaluation {
     public static SegmentationMetrics score(NDManager manager, Supernet net, SegmentationDataset data, TestTimeAugmentation tta,
             String label, Sink sink) throws IOException {
         ConfusionMatrix matrix = new ConfusionMatrix(data.format().numClasses());
-        ProgressBar bar = new ProgressBar(label, data.size());
+        ConsoleProgress bar = new ConsoleProgress(label, data.size());
         for (long i = 0; i < data.size(); i++) {
             LabeledImage sample = data.load(i);
             LabelMap predicted = predict(manager, net, tta, sample.image());

@@ -25,8 +25,8 @@ import org.rtseg.core.blocks.BlockSpec;
  * measured twice differs by more than one trial's spread (where its buffers land, page faults of
  * large outputs; one convolution gave 91, 77, 78, 77, 92 and 78 ms in six trials on the 2-core
  * development VM). The first measurement of a JVM is preceded by an untimed engine warm-up.
- * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's
- * ({@code ai.djl.pytorch.num_threads}, fixed before the engine loads).
+ * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's,
+ * fixed before the engine loads ({@link Engines#setThreads}).
  */
 public final class DjlLatencyMeter implements LatencyMeter {
 
@@ -88,12 +88,12 @@ public final class DjlLatencyMeter implements LatencyMeter {
     }
 
     /**
-     * The intra-op threads libtorch runs with in this JVM.
+     * The intra-op threads libtorch runs with in this JVM ({@link Engines#threads()}: loads the engine).
      *
-     * @return {@code ai.djl.pytorch.num_threads}, or the available processors when it is unset
+     * @return the count in force
      */
     public static int threads() {
-        return Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        return Engines.threads();
     }
 
     /**

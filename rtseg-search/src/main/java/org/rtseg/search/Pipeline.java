@@ -69,7 +69,7 @@ public final class Pipeline {
 
     /**
      * Pretrains a supernet (every mixed block samples its path each step) into {@code work/model},
-     * data-parallel over {@code devices}.
+     * data-parallel over {@code devices}; its initial weights come from the recipe's seed.
      *
      * @param network the supernet
      * @param training the phase's settings (iterations, lr, boosters' γ)
@@ -82,7 +82,7 @@ public final class Pipeline {
      */
     public static List<SegmentationTrainer.Step> pretrain(SupernetConfig network, TrainingConfig training, BatchSource batches,
             Path work, List<Device> devices, boolean resume) throws IOException {
-        try (Model model = ModelDirectory.create(network, devices.get(0))) {
+        try (Model model = ModelDirectory.create(network, devices.get(0), training.seed())) {
             List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.PRETRAIN, model, null, training, batches, work, devices)
                     .run(resume, training.iterations());
             ModelDirectory.save(model, work.resolve("model"));

@@ -1,6 +1,7 @@
 package org.rtseg.search;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.Arrays;
 import java.util.Locale;
 import org.rtseg.core.config.ConfigException;
@@ -31,6 +32,7 @@ public final class SelfDistillationLoss {
         }
 
         /** Parses a config name, naming the valid ones on failure. */
+        @JsonCreator
         public static Reduction of(String name) {
             for (Reduction r : values()) {
                 if (r.configName().equals(name)) {

@@ -3,12 +3,18 @@ package org.rtseg.search;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import org.rtseg.core.config.ConfigException;
 
 /**
  * The recipe of one training phase (paper §Experiments): SGD with momentum and poly learning rate
  * for the weights, a separate rate for the architecture parameters, the weights of eq. 12 and the
  * Gumbel temperature schedule.
+ *
+ * <p>One set of defaults, {@link Builder}'s, serves code and JSON alike: {@link #builder()} and
+ * {@link #paper} start from them, and a field a JSON recipe leaves out takes them too. Change a
+ * recipe with {@link #toBuilder()}, e.g. {@code recipe.toBuilder().beta(0.05).build()}.
  *
  * @param iterations number of steps
  * @param batchSize images per step (≥ 2)
@@ -33,8 +39,11 @@ import org.rtseg.core.config.ConfigException;
  * @param ohemThreshold OHEM probability threshold (0.7)
  * @param logEvery a log line every this many steps
  * @param checkpointEvery a checkpoint every this many steps
- * @param seed seed of data order, path sampling and dropout
+ * @param seed seed of data order, path sampling, Gumbel noise and dropout, each step's from (seed,
+ *     step); {@code rtseg pretrain} also seeds the initial weights with it ({@code
+ *     ModelDirectory.create(config, device, seed)})
  */
+@JsonDeserialize(builder = TrainingConfig.Builder.class)
 public record TrainingConfig(
         int iterations,
         int batchSize,
@@ -62,6 +71,7 @@ public record TrainingConfig(
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** Checks every field, naming the one out of range and its valid range. */
     public TrainingConfig {
         positive("iterations", iterations);
         if (batchSize < 2) {
@@ -134,7 +144,7 @@ public record TrainingConfig(
         return (float) (tauStart * Math.pow(tauEnd / tauStart, t));
     }
 
-    /** Parses JSON, naming the file in errors. */
+    /** Parses JSON, naming the file in errors; a field left out takes {@link Builder}'s default. */
     public static TrainingConfig fromJson(String json, String source) {
         try {
             return JSON.readValue(json, TrainingConfig.class);
@@ -156,9 +166,13 @@ public record TrainingConfig(
     /**
      * Builds a recipe; every field starts at the paper's setting (§Experiments: SGD momentum 0.9,
      * weight decay 5e-4, poly 0.9, β 0.01, γ 1, λ 0.001, eq. 10 summed over pixels) or, where the
-     * paper states none, at the setting rtseg ships: Adam at 0.01 for the architecture parameters,
-     * Gumbel temperature 5 → 0.5, OHEM off, a checkpoint every 500 steps, seed 0.
+     * paper states none, at rtseg's: 1000 steps of batch 8 at learning rate 0.01 without warm-up,
+     * Adam at 0.01 for the architecture parameters (momentum 0.9 if switched to SGD), Gumbel
+     * temperature 5 → 0.5, OHEM off (threshold 0.7 when on), a log line every 10 steps, a
+     * checkpoint every 500, seed 0. docs/search.md lists where the shipped recipes depart from
+     * these, and why.
      */
+    @JsonPOJOBuilder(withPrefix = "")
     public static final class Builder {
         private int iterations = 1000;
         private int batchSize = 8;
@@ -208,102 +222,127 @@ public record TrainingConfig(
             seed = c.seed;
         }
 
+        /** Number of steps. */
         public Builder iterations(int v) {
             iterations = v;
             return this;
         }
 
+        /** Images per step and device (at least 2: BatchNorm after global pooling). */
         public Builder batchSize(int v) {
             batchSize = v;
             return this;
         }
 
+        /** Base learning rate of the weights. */
         public Builder learningRate(double v) {
             learningRate = v;
             return this;
         }
 
+        /** SGD momentum of the weights. */
         public Builder momentum(double v) {
             momentum = v;
             return this;
         }
 
+        /** Weight decay of convolution weights (biases and norms have none). */
         public Builder weightDecay(double v) {
             weightDecay = v;
             return this;
         }
 
+        /** Steps of linear warm-up before the poly decay, fewer than the iterations. */
         public Builder warmupIterations(int v) {
             warmupIterations = v;
             return this;
         }
 
+        /** Exponent of the poly decay (1 − t/T)^power. */
         public Builder power(double v) {
             power = v;
             return this;
         }
 
+        /** Optimiser of mask weights and path logits: {@code adam} or {@code sgd}. */
         public Builder archOptimizer(String v) {
             archOptimizer = v;
             return this;
         }
 
+        /** Learning rate of mask weights and path logits. */
         public Builder archLearningRate(double v) {
             archLearningRate = v;
             return this;
         }
 
+        /** Momentum of the architecture optimiser when it is {@code sgd}. */
         public Builder archMomentum(double v) {
             archMomentum = v;
             return this;
         }
 
+        /** Weight β of the cost regulariser (eq. 9, 12). */
         public Builder beta(double v) {
             beta = v;
             return this;
         }
 
+        /** Weight γ of the aux-head losses (eq. 12). */
         public Builder gamma(double v) {
             gamma = v;
             return this;
         }
 
+        /** Weight λ of self-distillation (eq. 12). */
         public Builder lambda(double v) {
             lambda = v;
             return this;
         }
 
+        /** How eq. 10 reduces the per-pixel KL. */
         public Builder kdReduction(SelfDistillationLoss.Reduction v) {
             kdReduction = v.configName();
             return this;
         }
 
-        public Builder tau(double start, double end) {
-            tauStart = start;
-            tauEnd = end;
+        /** Gumbel temperature τ of eq. 7 at the first step. */
+        public Builder tauStart(double v) {
+            tauStart = v;
             return this;
         }
 
+        /** Gumbel temperature τ at the last step; it decays exponentially from {@link #tauStart}. */
+        public Builder tauEnd(double v) {
+            tauEnd = v;
+            return this;
+        }
+
+        /** Whether the cross-entropy mines hard pixels online (OHEM). */
         public Builder ohem(boolean on) {
             ohem = on;
             return this;
         }
 
+        /** OHEM probability threshold, in (0, 1). */
         public Builder ohemThreshold(double v) {
             ohemThreshold = v;
             return this;
         }
 
+        /** A log line every this many steps. */
         public Builder logEvery(int v) {
             logEvery = v;
             return this;
         }
 
+        /** A checkpoint every this many steps (and at the end of a run). */
         public Builder checkpointEvery(int v) {
             checkpointEvery = v;
             return this;
         }
 
+        /** Seed of initial weights, data order, path sampling, Gumbel noise and dropout. */
         public Builder seed(long v) {
             seed = v;
             return this;

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.rtseg.core.Engines;
 import org.rtseg.core.config.SupernetConfig;
@@ -31,17 +32,36 @@ public final class ModelDirectory {
     private ModelDirectory() {}
 
     /**
-     * A new DJL model holding a freshly initialised network.
+     * A new DJL model holding a freshly initialised network, its weights drawn from the engine's
+     * generators as they stand (for weights that will be overwritten, e.g. by loading; see {@link
+     * #create(SupernetConfig, Device, long)} for a reproducible start).
      *
      * @param config the network's config
      * @param device where the model lives
      * @return a new PyTorch-engine model whose block is the {@link Supernet}; the caller closes it
      */
     public static Model create(SupernetConfig config, Device device) {
+        return create(config, device, () -> {});
+    }
+
+    /**
+     * A new DJL model holding a network initialised from {@code seed}: the same config and seed give
+     * the same weights, whatever the engine's generators did before.
+     *
+     * @param seed the seed of the initial weights, e.g. the training recipe's
+     */
+    public static Model create(SupernetConfig config, Device device, long seed) {
+        // The weights' own stream of the seed, so that it is not the one a training step seeded by
+        // (seed, step) draws its dropout from.
+        return create(config, device, () -> Engines.seed(new SplittableRandom(seed).nextLong()));
+    }
+
+    private static Model create(SupernetConfig config, Device device, Runnable beforeInitialisation) {
         Engines.pytorch();
         Model model = Model.newInstance(MODEL_NAME, device, Engines.PYTORCH);
         Supernet net = Supernet.of(config);
         model.setBlock(net);
+        beforeInitialisation.run();
         net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, Supernet.STRIDE, Supernet.STRIDE));
         return model;
     }
