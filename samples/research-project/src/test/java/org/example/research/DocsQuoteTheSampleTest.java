@@ -31,7 +31,7 @@ class DocsQuoteTheSampleTest {
                 quoted.add(region.group(1));
             }
         }
-        assertEquals(List.of("block", "type", "config", "pipeline", "evaluate", "dataset", "predict"), quoted);
+        assertEquals(List.of("block", "type", "config", "threads", "pipeline", "evaluate", "dataset", "predict"), quoted);
     }
 
     /** Removes the indentation common to all non-blank lines. */

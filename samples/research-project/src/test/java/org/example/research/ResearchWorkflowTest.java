@@ -18,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rtseg.core.Engines;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.deploy.DeployGraph;
@@ -65,6 +67,13 @@ class ResearchWorkflowTest {
              "aux": {"enabled": true, "channels": 8, "dropout": 0.0}}
             """, "se-supernet");
     // [/doc:config]
+
+    @BeforeAll
+    static void oneThread() {
+        // [doc:threads]
+        Engines.setThreads(1); // before libtorch first loads; by default it takes every core
+        // [/doc:threads]
+    }
 
     @Test
     void pretrainSearchExtractFinetuneEvaluateAndPredict(@TempDir Path work) throws Exception {
