@@ -61,6 +61,7 @@ public final class Engines {
      * @throws KernelCheck.WrongKernelsException when they do not, with the environment setting that fixes it
      * @throws IllegalStateException when something loaded the engine before {@link #setThreads}
      *     with another thread count
+     * @return the PyTorch engine, loaded
      */
     public static Engine pytorch() {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
@@ -117,7 +118,11 @@ public final class Engines {
         requestedThreads = threads;
     }
 
-    /** The intra-op thread count libtorch runs with (loads the engine, which fixes it). */
+    /**
+     * The intra-op thread count libtorch runs with (loads the engine, which fixes it).
+     *
+     * @return the count in force
+     */
     public static int threads() {
         pytorch();
         return JniUtils.getNumThreads();
@@ -144,7 +149,11 @@ public final class Engines {
         pytorch().setRandomSeed(Long.hashCode(seed));
     }
 
-    /** The device to run on: the first GPU when DJL sees one, else the CPU. */
+    /**
+     * The device to run on: the first GPU when DJL sees one, else the CPU.
+     *
+     * @return the device
+     */
     public static Device defaultDevice() {
         return pytorch().defaultDevice();
     }
@@ -152,6 +161,10 @@ public final class Engines {
     /**
      * Parses a device name as DJL writes it ({@code cpu}, {@code gpu}, {@code gpu(1)}), or {@code
      * auto} for {@link #defaultDevice()}.
+     *
+     * @param name the device's name
+     * @return the device
+     * @throws IllegalArgumentException when DJL knows no such device
      */
     public static Device device(String name) {
         return "auto".equals(name) ? defaultDevice() : Device.fromName(name, pytorch());

@@ -48,7 +48,10 @@ public final class ModelDirectory {
      * A new DJL model holding a network initialised from {@code seed}: the same config and seed give
      * the same weights, whatever the engine's generators did before.
      *
+     * @param config the network's config
+     * @param device where the model lives
      * @param seed the seed of the initial weights, e.g. the training recipe's
+     * @return a new PyTorch-engine model whose block is the {@link Supernet}; the caller closes it
      */
     public static Model create(SupernetConfig config, Device device, long seed) {
         // The weights' own stream of the seed, so that it is not the one a training step seeded by
