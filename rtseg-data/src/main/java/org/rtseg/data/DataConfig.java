@@ -53,6 +53,28 @@ public record DataConfig(
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /**
+     * Checks the fields that can be checked without reading files.
+     *
+     * @param dataset {@code synthetic} or the name of a registered {@link DatasetType}
+     * @param root the dataset's root folder; required unless synthetic
+     * @param split the split to train on
+     * @param classes class count of synthetic scenes (real datasets have their own)
+     * @param samples number of synthetic scenes
+     * @param sceneHeight synthetic scene height in pixels
+     * @param sceneWidth synthetic scene width in pixels
+     * @param cropHeight training crop height in pixels (0: no crop)
+     * @param cropWidth training crop width in pixels (0: no crop)
+     * @param scales random scales to choose from, each positive; null for the range below
+     * @param scaleMin smallest random scale, positive (when {@code scales} is null)
+     * @param scaleMax largest random scale, at least {@code scaleMin} (when {@code scales} is null)
+     * @param flip random horizontal flips
+     * @param jitter colour jitter strength in [0, 1], the same for brightness, contrast and saturation
+     * @param seed the data seed
+     * @param cacheDecoded keep the decoded frames of a real dataset in memory after their first use
+     * @throws DataConfigException naming the field when the dataset is not registered, the root is
+     *     missing, a scale is not positive or the scale range is empty
+     */
     public DataConfig {
         if (dataset == null || !(dataset.equals(SYNTHETIC) || DatasetTypes.has(dataset))) {
             throw new DataConfigException("data.dataset must be " + SYNTHETIC + " or one of "

@@ -98,25 +98,47 @@ public final class SearchSpace extends AbstractBlock {
         return space;
     }
 
+    /**
+     * The network searched.
+     *
+     * @return the supernet, this block's child {@code supernet}
+     */
     public Supernet supernet() {
         return supernet;
     }
 
+    /**
+     * The channel graph of the supernet, which says which channels the masks prune together.
+     *
+     * @return the supernet's {@link Supernet#channelGraph()}, as taken at construction
+     */
     public ChannelGraph graph() {
         return graph;
     }
 
-    /** The masks, one per prunable group, in trace order. */
+    /**
+     * The masks, one per prunable group, in trace order.
+     *
+     * @return an unmodifiable list; mask {@code i} is child {@code mask<i>}
+     */
     public List<ChannelMask> masks() {
         return Collections.unmodifiableList(maskList);
     }
 
-    /** The path choices, one per mixed block with several candidates. */
+    /**
+     * The path choices, one per mixed block with several candidates.
+     *
+     * @return an unmodifiable list in the supernet's block order; choice {@code i} is child {@code choice<i>}
+     */
     public List<GumbelChoice> choices() {
         return Collections.unmodifiableList(choices);
     }
 
-    /** The architecture parameters: mask weights c and path logits α. */
+    /**
+     * The architecture parameters: mask weights c and path logits α.
+     *
+     * @return a new list: every mask's weights in {@link #masks()} order, then every choice's logits
+     */
     public List<Parameter> architectureParameters() {
         List<Parameter> params = new ArrayList<>();
         maskList.forEach(m -> params.add(m.weight()));
@@ -145,7 +167,12 @@ public final class SearchSpace extends AbstractBlock {
         return points;
     }
 
-    /** Samples every mixed block's path for step {@code step} at temperature {@code tau} (eq. 7). */
+    /**
+     * Samples every mixed block's path for step {@code step} at temperature {@code tau} (eq. 7).
+     *
+     * @param step the training step, from 0; with the seed it fixes the Gumbel noise
+     * @param tau the Gumbel temperature τ of the step, positive
+     */
     public void sample(long step, float tau) {
         SplittableRandom random = new SplittableRandom(seed ^ (step * 0x9E3779B97F4A7C15L));
         choices.forEach(c -> c.sample(random, tau));
@@ -156,7 +183,16 @@ public final class SearchSpace extends AbstractBlock {
         choices.forEach(GumbelChoice::decide);
     }
 
-    /** The binarised mask of a space, differentiable through the straight-through estimator. */
+    /**
+     * The binarised mask of a space, differentiable through the straight-through estimator.
+     *
+     * @param ps the parameter store of the step
+     * @param space a channel space of {@link #graph()}
+     * @param device the device of the result
+     * @param training whether the step is a training step (passed to the parameter store)
+     * @return a float32 vector of {@code space.size()} values, each 0 or 1, or null when no mask covers
+     *     the space (it is not prunable)
+     */
     public NDArray mask(ParameterStore ps, Space space, Device device, boolean training) {
         if (space instanceof Base b) {
             ChannelMask m = masks.get(b.root());
@@ -174,13 +210,27 @@ public final class SearchSpace extends AbstractBlock {
         return NDArrays.concat(parts, 0);
     }
 
-    /** The soft channel count Σb of a space (eq. 8), a scalar with the estimator's gradient. */
+    /**
+     * The soft channel count Σb of a space (eq. 8), a scalar with the estimator's gradient.
+     *
+     * @param ps the parameter store of the step
+     * @param space a channel space of {@link #graph()}
+     * @param device the device of the result
+     * @param training whether the step is a training step (passed to the parameter store)
+     * @return a float32 scalar: the kept channels, or the constant {@code space.size()} when the space is
+     *     not prunable
+     */
     public NDArray channels(ParameterStore ps, Space space, Device device, boolean training) {
         NDArray m = mask(ps, space, device, training);
         return m == null ? ps.getManager().create((float) space.size()).toDevice(device, false) : m.sum();
     }
 
-    /** The channels kept by the binarised masks, as indices into the space. */
+    /**
+     * The channels kept by the binarised masks, as indices into the space.
+     *
+     * @param space a channel space of {@link #graph()}
+     * @return the kept indices in ascending order; all of them when the space is not prunable
+     */
     public int[] kept(Space space) {
         return kept(space, m -> ChannelMask.kept(m.weight().getArray().toFloatArray()));
     }

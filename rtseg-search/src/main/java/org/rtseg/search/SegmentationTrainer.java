@@ -192,7 +192,11 @@ public final class SegmentationTrainer {
         }
     }
 
-    /** A builder; phase, network, config, batches, work dir and manager are required. */
+    /**
+     * A builder; phase, network, config, batches, work dir and manager are required.
+     *
+     * @return a new builder with nothing set but the console progress bar
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -204,6 +208,9 @@ public final class SegmentationTrainer {
      * @param stopAfter stop after this iteration (exclusive), e.g. to split a run; {@code
      *     config.iterations()} for the whole run
      * @return the rows of the steps this call ran
+     * @throws IOException when the checkpoint to resume from is of another phase or does not fit the
+     *     network, or {@code metrics.csv} or a checkpoint cannot be read or written
+     * @throws IllegalStateException when the loss becomes non-finite; the last good checkpoint is kept
      */
     public List<Step> run(boolean resume, long stopAfter) throws IOException {
         long start = resume ? restore() : 0;
@@ -508,57 +515,105 @@ public final class SegmentationTrainer {
         private List<Device> devices;
         private Progress progress = new ConsoleProgress();
 
-        /** The phase to train. */
+        /**
+         * The phase to train.
+         *
+         * @param phase pretrain, search or fine-tune; required
+         * @return this builder
+         */
         public Builder phase(Phase phase) {
             this.phase = phase;
             return this;
         }
 
-        /** The network trained (pretrain, fine-tune) or searched (the space's supernet). */
+        /**
+         * The network trained (pretrain, fine-tune) or searched (the space's supernet).
+         *
+         * @param supernet the network, initialised; for a search, set {@link #searchSpace} instead
+         * @return this builder
+         */
         public Builder supernet(Supernet supernet) {
             this.supernet = supernet;
             return this;
         }
 
-        /** The search space (search phase). */
+        /**
+         * The search space (search phase).
+         *
+         * @param space the search space, which also sets the supernet to its own; not null
+         * @return this builder
+         */
         public Builder searchSpace(SearchSpace space) {
             this.space = space;
             this.supernet = space.supernet();
             return this;
         }
 
-        /** The pretrained supernet distilled from (eval mode), or null for none. */
+        /**
+         * The pretrained supernet distilled from (eval mode), or null for none.
+         *
+         * @param teacher the teacher network, e.g. the one {@link SupernetTeacher} builds, or null for no
+         *     distillation
+         * @return this builder
+         */
         public Builder teacher(Supernet teacher) {
             this.teacher = teacher;
             return this;
         }
 
-        /** The cost regulariser and its target, in the model's unit. */
+        /**
+         * The cost regulariser and its target, in the model's unit.
+         *
+         * @param model the cost model, evaluated each search step; required when {@code target} is set
+         * @param target the target cost in {@link CostModel#unit()}, or null to log the cost without
+         *     regularising it
+         * @return this builder
+         */
         public Builder cost(CostModel model, Double target) {
             this.costModel = model;
             this.target = target;
             return this;
         }
 
-        /** The recipe. */
+        /**
+         * The recipe.
+         *
+         * @param config the training recipe of the phase; required
+         * @return this builder
+         */
         public Builder config(TrainingConfig config) {
             this.config = config;
             return this;
         }
 
-        /** The training batches. */
+        /**
+         * The training batches.
+         *
+         * @param batches the batch of each iteration; required
+         * @return this builder
+         */
         public Builder batches(BatchSource batches) {
             this.batches = batches;
             return this;
         }
 
-        /** Where checkpoints and {@code metrics.csv} go (created when missing). */
+        /**
+         * Where checkpoints and {@code metrics.csv} go (created when missing).
+         *
+         * @param workDir the run's folder; required
+         * @return this builder
+         */
         public Builder workDir(Path workDir) {
             this.workDir = workDir;
             return this;
         }
 
-        /** The manager of the model's parameters (steps open sub-managers of it). */
+        /**
+         * The manager of the model's parameters (steps open sub-managers of it).
+         *
+         * @param manager the model's manager; its device is the default training device; required
+         * @return this builder
+         */
         public Builder manager(NDManager manager) {
             this.manager = manager;
             return this;
@@ -567,6 +622,9 @@ public final class SegmentationTrainer {
         /**
          * Trains data-parallel over these devices, the model's first (default: the model's device
          * alone); the batch source must give {@code batchSize} images per device.
+         *
+         * @param devices the devices, the model's first; null for the model's device alone
+         * @return this builder
          */
         public Builder devices(List<Device> devices) {
             this.devices = devices;
@@ -576,13 +634,23 @@ public final class SegmentationTrainer {
         /**
          * Where a run reports its steps (default: a {@link ConsoleProgress} bar on standard error),
          * or null for nowhere.
+         *
+         * @param progress the progress to report to, or null for none
+         * @return this builder
          */
         public Builder progress(Progress progress) {
             this.progress = progress;
             return this;
         }
 
-        /** The trainer; creates the work dir. */
+        /**
+         * The trainer; creates the work dir.
+         *
+         * @return the trainer, ready to {@link SegmentationTrainer#run run}
+         * @throws IllegalArgumentException when a required setting is missing, or a search lacks its
+         *     search space, or a cost model while it has a target
+         * @throws IOException when the work dir cannot be created
+         */
         public SegmentationTrainer build() throws IOException {
             if (phase == null || supernet == null || config == null || batches == null || workDir == null || manager == null) {
                 throw new IllegalArgumentException("phase, network, config, batches, workDir and manager are required");

@@ -86,7 +86,12 @@ public final class SubnetExtractor {
         }
     }
 
-    /** The architecture found: chosen paths, kept channels. */
+    /**
+     * The architecture found: chosen paths, kept channels.
+     *
+     * @return a config named {@code <supernet>-subnet} whose mixed blocks have one candidate each (skips
+     *     dropped) and whose {@code widths} hold the kept channel counts
+     */
     public SupernetConfig config() {
         SupernetConfig c = old.config();
         List<StageConfig> stages = new ArrayList<>();
