@@ -142,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
                     batches, work.resolve("finetune"), devices, false));
             seconds.put("finetune", elapsed(t0));
             report(run, teacherDir, modelDir, new SearchOutcome(goal.unit(), largest, target, search.expected(),
-                    search.projection().decided(), achieved), used, start);
+                    search.projection().decided(), search.projection().projected(), achieved), used, start);
         }
         return 0;
     }
@@ -197,9 +197,11 @@ final class DemoCommand implements Callable<Integer> {
      * @param target the target
      * @param expected the cost model at the end of the search (paths weighted by softmax α)
      * @param decided the decided architecture (argmax α, binarised masks) before it was landed on the target
+     * @param projected the search space's cost after the landing, as the search's cost model gives it
      * @param achieved the extracted subnet's
      */
-    private record SearchOutcome(String unit, double largest, double target, double expected, double decided, double achieved) {}
+    private record SearchOutcome(String unit, double largest, double target, double expected, double decided, double projected,
+            double achieved) {}
 
     private static double elapsed(long t0) {
         return (System.nanoTime() - t0) / 1e9;
@@ -277,6 +279,7 @@ final class DemoCommand implements Callable<Integer> {
         search.put("target", outcome.target());
         search.put("expected_at_end", outcome.expected());
         search.put("decided_before_projection", outcome.decided());
+        search.put("projected", outcome.projected());
         search.put("achieved", outcome.achieved());
         search.put("achieved_over_target", outcome.achieved() / outcome.target());
         List<Figures.Marker> markers = new ArrayList<>();

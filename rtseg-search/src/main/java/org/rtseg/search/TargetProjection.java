@@ -4,7 +4,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Lands the decided architecture on the search's cost target.
@@ -17,23 +22,40 @@ import java.util.List;
  * search's own preferences, that reach the target:
  *
  * <ol>
- *   <li>Paths, only when the masks alone cannot reach the target at the decided paths (every channel
- *       kept is still too cheap, or one channel per group still too costly): the path switch that
+ *   <li>Paths, only when the masks alone cannot reach the target at the decided paths (no pruning
+ *       on the grid below is costly enough, or none cheap enough): the path switch that
  *       moves the cost the right way and is the least unlikely under α is made, until the target is
  *       within the masks' reach. A switch raises that path's logit just above the block's largest,
- *       so that argmax α — what extraction reads — is the new path.
+ *       so that argmax α — what extraction reads — is the new path. A switch that leaves the target
+ *       within reach from the other side too is preferred (else the one that overshoots least); a
+ *       block may be switched again, but never back to a path it left, and every switch goes the
+ *       way the first went: under a cost that is not additive over blocks (a latency MLP), a
+ *       switch up and a switch down could otherwise undo each other for ever.
  *   <li>Masks: one shift δ of every mask weight, c ← c − δ, so that the channels kept are still the
- *       ones the search ranked highest (ties go to the earlier channel); δ is found by bisection
- *       over the channels' own flip points, so the cost ends as close to the target as one channel
- *       allows.
+ *       ones the search ranked highest. The channels of all masks are ranked together by weight;
+ *       equal weights go by their place in their group (the last channels of every group first),
+ *       then by group, so that where the search has no preference every group shrinks alike. How
+ *       many of the lowest-ranked channels are pruned is searched on a grid of {@value #GRID} + 1
+ *       points, then by bisection inside the first grid interval, from the fewest pruned, where the
+ *       cost crosses the target: each step prunes exactly one channel, and the cost ends as close to
+ *       the target as one channel allows.
  * </ol>
+ *
+ * <p>Why one channel per step: early in a search many masks still hold the same weight (paths not
+ * yet sampled keep their initial value), so a δ alone would prune channel i of all of them at once
+ * and move the cost by several per cent in one step. Why a grid: a fitted latency model need not
+ * fall monotonically as channels go — it can predict a network pruned to one channel per group as
+ * slower than the target — so neither end of the range tells alone whether the target is within
+ * the masks' reach, nor does one bisection over the whole range find the crossing. Where a weight
+ * ties or float rounding would put c − δ on the wrong side of the threshold, it is set one ulp to
+ * the side its rank gives it.
  *
  * The changed logits and weights are written into the search space.
  */
 public final class TargetProjection {
 
-    /** Separates equal mask weights by channel order; far below any step an optimiser takes. */
-    private static final float TIE_BREAK = 1e-6f;
+    /** Intervals of the grid over how many channels are pruned. */
+    private static final int GRID = 16;
 
     /** How far above the block's largest logit a switched path's logit is set. */
     private static final float SWITCH_MARGIN = 1e-3f;
@@ -43,7 +65,7 @@ public final class TargetProjection {
      *
      * @param decided the decided architecture's cost before the projection
      * @param projected its cost after
-     * @param pathSwitches how many mixed blocks were switched to another path
+     * @param pathSwitches how many path switches were made
      * @param shift the δ subtracted from every mask weight
      */
     public record Result(double decided, double projected, int pathSwitches, double shift) {}
@@ -51,23 +73,55 @@ public final class TargetProjection {
     private final SearchSpace space;
     private final CostModel model;
     private final NDManager manager;
-    private final List<float[]> ranked = new ArrayList<>();
-    private final float[] points;
+    private final List<float[]> weights = new ArrayList<>();
+    private final int[] offsets;
+    /** Position of each channel (masks concatenated) in the ranking, 0 the highest weight. */
+    private final int[] rank;
+    /** The weights in ranking order, descending. */
+    private final float[] ranked;
+    /** The paths each block has been switched away from: never switched back to, so the switches end. */
+    private final Map<GumbelChoice, Set<Integer>> left = new HashMap<>();
+    /** Up or down, fixed by the first switch. */
+    private Boolean direction;
 
     private TargetProjection(SearchSpace space, CostModel model, NDManager manager) {
         this.space = space;
         this.model = model;
         this.manager = manager;
-        List<Float> flips = new ArrayList<>();
-        for (ChannelMask mask : space.masks()) {
-            float[] c = mask.weight().getArray().toFloatArray();
-            for (int i = 0; i < c.length; i++) {
-                c[i] -= TIE_BREAK * i / c.length;
-                flips.add(c[i] - ChannelMask.THRESHOLD);
-            }
-            ranked.add(c);
+        offsets = new int[space.masks().size()];
+        int total = 0;
+        for (int m = 0; m < offsets.length; m++) {
+            offsets[m] = total;
+            float[] c = space.masks().get(m).weight().getArray().toFloatArray();
+            weights.add(c);
+            total += c.length;
         }
-        points = sortedDistinct(flips);
+        float[] all = new float[total];
+        for (int m = 0; m < offsets.length; m++) {
+            System.arraycopy(weights.get(m), 0, all, offsets[m], weights.get(m).length);
+        }
+        int[] group = new int[total];
+        for (int m = 0; m < offsets.length; m++) {
+            Arrays.fill(group, offsets[m], offsets[m] + weights.get(m).length, m);
+        }
+        Integer[] order = IntStream.range(0, total).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (a, b) -> {
+            int byWeight = Float.compare(all[b], all[a]);
+            if (byWeight != 0) {
+                return byWeight;
+            }
+            // Equal weights: the earlier place in its group (index / size) ranks higher, then the earlier group.
+            int ga = group[a];
+            int gb = group[b];
+            int byPlace = Long.compare((long) (a - offsets[ga]) * weights.get(gb).length, (long) (b - offsets[gb]) * weights.get(ga).length);
+            return byPlace != 0 ? byPlace : Integer.compare(ga, gb);
+        });
+        rank = new int[total];
+        ranked = new float[total];
+        for (int r = 0; r < total; r++) {
+            rank[order[r]] = r;
+            ranked[r] = all[order[r]];
+        }
     }
 
     /**
@@ -78,99 +132,174 @@ public final class TargetProjection {
      * @param model the cost model the search used
      * @param target the target, in the model's unit
      * @param manager a manager for the evaluations' temporaries
+     * @return the costs before and after, the switches made and the shift
      */
     public static Result project(SearchSpace space, CostModel model, double target, NDManager manager) {
         space.decide();
         TargetProjection p = new TargetProjection(space, model, manager);
-        double decided = p.cost(0f);
-        if (p.points.length == 0) {
+        double decided = p.evaluate();
+        if (p.ranked.length == 0) {
             return new Result(decided, decided, 0, 0);
         }
         int switches = 0;
         while (p.outOfReach(target) && p.switchPath(target)) {
             switches++;
         }
-        float delta = p.shift(p.closestShift(target));
-        return new Result(decided, p.cost(delta), switches, delta);
+        int pruned = p.closestPruning(target);
+        return new Result(decided, p.cost(pruned), switches, p.shift(pruned));
     }
 
-    /** Whether the masks cannot reach the target at the current paths. */
+    /** How many channels grid point j prunes. */
+    private int gridPoint(int j) {
+        return (int) ((long) ranked.length * j / GRID);
+    }
+
+    /** The costs at the grid's points, at the current paths. */
+    private double[] gridCosts() {
+        double[] costs = new double[GRID + 1];
+        for (int j = 0; j <= GRID; j++) {
+            costs[j] = cost(gridPoint(j));
+        }
+        return costs;
+    }
+
+    /** Whether no point of the grid is costly enough, or none cheap enough, at the current paths. */
     private boolean outOfReach(double target) {
-        return cost(shift(-1)) < target || cost(shift(points.length - 1)) > target;
+        double[] costs = gridCosts();
+        return Arrays.stream(costs).max().orElseThrow() < target || Arrays.stream(costs).min().orElseThrow() > target;
     }
 
     /**
-     * Switches the one path that brings the reach of the masks closest to the target, among the
-     * least unlikely switches in the needed direction; false when no switch helps.
+     * Makes one path switch in the direction the target needs: among the switches that move the
+     * cost at the grid's costliest point up (or at its cheapest point down), one that keeps the other
+     * end of the reach on its side of the target, the least unlikely under α; else the one that
+     * overshoots least. False when no switch moves the cost that way, or the target now lies the
+     * other way of the first switch's direction.
      */
     private boolean switchPath(double target) {
-        boolean up = cost(shift(-1)) < target;
-        float extreme = shift(up ? -1 : points.length - 1);
+        double[] costs = gridCosts();
+        boolean up = Arrays.stream(costs).max().orElseThrow() < target;
+        if (direction != null && direction != up) {
+            return false;
+        }
+        int extreme = gridPoint(extremeIndex(costs, up));
+        int far = gridPoint(extremeIndex(costs, !up));
         double now = cost(extreme);
-        GumbelChoice best = null;
-        int bestPath = -1;
-        double bestGap = Double.POSITIVE_INFINITY;
+        Switch best = null;
         for (GumbelChoice g : space.choices()) {
             int current = g.block().choice();
             float[] alpha = g.logits().getArray().toFloatArray();
             for (int k = 0; k < alpha.length; k++) {
-                double gap = alpha[current] - alpha[k];
-                if (k == current || gap >= bestGap) {
+                if (k == current || left.getOrDefault(g, Set.of()).contains(k)) {
                     continue;
                 }
                 g.block().choose(k);
                 double moved = cost(extreme);
+                double other = cost(far);
                 g.block().choose(current);
                 if (up ? moved > now : moved < now) {
-                    best = g;
-                    bestPath = k;
-                    bestGap = gap;
+                    double overshoot = up ? Math.max(0, other - target) : Math.max(0, target - other);
+                    Switch s = new Switch(g, k, alpha[current] - alpha[k], overshoot);
+                    best = best == null || s.betterThan(best) ? s : best;
                 }
             }
         }
         if (best == null) {
             return false;
         }
-        float[] alpha = best.logits().getArray().toFloatArray();
-        alpha[bestPath] = max(alpha) + SWITCH_MARGIN;
-        best.logits().getArray().set(alpha);
-        best.decide();
+        direction = up;
+        left.computeIfAbsent(best.choice(), g -> new HashSet<>()).add(best.choice().block().choice());
+        float[] alpha = best.choice().logits().getArray().toFloatArray();
+        alpha[best.path()] = max(alpha) + SWITCH_MARGIN;
+        best.choice().logits().getArray().set(alpha);
+        best.choice().decide();
         return true;
     }
 
-    /** The shift index whose cost is closest to the target (costs fall as the index grows). */
-    private int closestShift(double target) {
-        // Shift k keeps the channels whose weight is above the k-th flip point; k = -1 keeps all.
-        int lo = -1;
-        int hi = points.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (cost(shift(mid)) >= target) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
+    /**
+     * A candidate path switch.
+     *
+     * @param choice the block's choice
+     * @param path the path switched to
+     * @param gap how far its logit is below the current path's (how unlikely the switch is)
+     * @param overshoot how far the other end of the reach passes the target after it (0: the target stays reachable)
+     */
+    private record Switch(GumbelChoice choice, int path, double gap, double overshoot) {
+        boolean betterThan(Switch other) {
+            return overshoot != other.overshoot ? overshoot < other.overshoot : gap < other.gap;
+        }
+    }
+
+    private static int extremeIndex(double[] costs, boolean highest) {
+        int best = 0;
+        for (int j = 1; j < costs.length; j++) {
+            if (highest ? costs[j] > costs[best] : costs[j] < costs[best]) {
+                best = j;
             }
         }
-        if (lo + 1 >= points.length) {
-            return lo;
+        return best;
+    }
+
+    /**
+     * How many of the lowest-ranked channels to prune so that the cost is closest to the target: by
+     * bisection inside the first grid interval, from the fewest pruned, whose ends lie on either side
+     * of the target; the grid point closest to it when the target is out of reach.
+     */
+    private int closestPruning(double target) {
+        double[] costs = gridCosts();
+        for (int j = 0; j < GRID; j++) {
+            if ((costs[j] >= target) != (costs[j + 1] >= target)) {
+                return bisect(gridPoint(j), gridPoint(j + 1), costs[j] >= target, target);
+            }
         }
-        return Math.abs(cost(shift(lo + 1)) - target) < Math.abs(cost(shift(lo)) - target) ? lo + 1 : lo;
+        int closest = 0;
+        for (int j = 1; j <= GRID; j++) {
+            if (Math.abs(costs[j] - target) < Math.abs(costs[closest] - target)) {
+                closest = j;
+            }
+        }
+        return gridPoint(closest);
     }
 
-    /** The δ of shift k: just below the first flip point, or exactly the k-th one. */
-    private float shift(int k) {
-        return k < 0 ? Math.nextDown(points[0]) : points[k];
+    /** Narrows [lo, hi], whose costs lie on either side of the target, to neighbours; returns the closer. */
+    private int bisect(int lo, int hi, boolean loAbove, double target) {
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if ((cost(mid) >= target) == loAbove) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.abs(cost(hi) - target) < Math.abs(cost(lo) - target) ? hi : lo;
     }
 
-    /** Writes c − δ into the masks and returns the cost model's value at the current paths. */
-    private double cost(float delta) {
-        for (int m = 0; m < ranked.size(); m++) {
-            float[] c = ranked.get(m).clone();
+    /** The δ that prunes the {@code pruned} lowest-ranked channels: the last one's flip point, or just below the lowest. */
+    private float shift(int pruned) {
+        float weakest = ranked[ranked.length - Math.max(pruned, 1)];
+        return (pruned == 0 ? Math.nextDown(weakest) : weakest) - ChannelMask.THRESHOLD;
+    }
+
+    /** Writes c − δ into the masks, pruning the {@code pruned} lowest-ranked channels, and returns the cost. */
+    private double cost(int pruned) {
+        float delta = shift(pruned);
+        int keep = ranked.length - pruned;
+        for (int m = 0; m < weights.size(); m++) {
+            float[] c = weights.get(m).clone();
             for (int i = 0; i < c.length; i++) {
                 c[i] -= delta;
+                boolean kept = rank[offsets[m] + i] < keep;
+                if (kept != c[i] > ChannelMask.THRESHOLD) {
+                    c[i] = kept ? Math.nextUp(ChannelMask.THRESHOLD) : ChannelMask.THRESHOLD;
+                }
             }
             space.masks().get(m).weight().getArray().set(c);
         }
+        return evaluate();
+    }
+
+    /** The cost model's value at the current paths and mask weights. */
+    private double evaluate() {
         try (NDManager scope = manager.newSubManager()) {
             return model.cost(space, new ParameterStore(scope, false)).getFloat();
         }
@@ -182,20 +311,5 @@ public final class TargetProjection {
             m = Math.max(m, x);
         }
         return m;
-    }
-
-    private static float[] sortedDistinct(List<Float> values) {
-        float[] v = new float[values.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = values.get(i);
-        }
-        Arrays.sort(v);
-        int n = 0;
-        for (int i = 0; i < v.length; i++) {
-            if (n == 0 || v[i] != v[n - 1]) {
-                v[n++] = v[i];
-            }
-        }
-        return Arrays.copyOf(v, n);
     }
 }

@@ -1,6 +1,7 @@
 package org.rtseg.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -22,9 +23,14 @@ class TargetProjectionTest {
 
     private static final Shape FULL = new Shape(1, 3, 512, 1024);
 
-    @ParameterizedTest(name = "{0} at {1} of its largest cost")
-    @CsvSource({"tiny, 0.55", "tiny, 0.8", "supernet, 0.5", "supernet, 0.3"})
-    void decidedCostLandsWithinThreePercentOfTheTarget(String network, double ratio) {
+    /**
+     * Random mask weights, or every weight still at its initial 1 (as after a short search): tied
+     * weights across masks must not be pruned together in one step.
+     */
+    @ParameterizedTest(name = "{0} at {1} of its largest cost, tied weights: {2}")
+    @CsvSource({"tiny, 0.55, false", "tiny, 0.8, false", "supernet, 0.5, false", "supernet, 0.3, false",
+        "tiny, 0.55, true", "tiny, 0.8, true", "supernet, 0.5, true", "supernet, 0.3, true"})
+    void decidedCostLandsWithinThreePercentOfTheTarget(String network, double ratio, boolean tied) {
         SupernetConfig config = network.equals("tiny") ? SearchFixtures.tiny(4) : SupernetConfig.preset(network);
         try (Model model = ModelDirectory.create(config, Device.cpu())) {
             NDManager m = model.getNDManager();
@@ -43,7 +49,7 @@ class TargetProjectionTest {
             for (ChannelMask mask : space.masks()) {
                 float[] c = new float[mask.channels()];
                 for (int i = 0; i < c.length; i++) {
-                    c[i] = (float) random.nextDouble();
+                    c[i] = tied ? 1f : (float) random.nextDouble();
                 }
                 mask.weight().getArray().set(c);
             }
@@ -90,6 +96,112 @@ class TargetProjectionTest {
             assertEquals(target, r.projected(), 0.03 * target, r.toString());
             space.decide(); // what extraction does: argmax α keeps the switched paths
             assertEquals(r.projected(), cost.cost(space, new ParameterStore(m, false)).getFloat(), 1e-5 * target);
+        }
+    }
+
+    /**
+     * A cost that is not additive over blocks can put the target out of the masks' reach at every
+     * set of paths — here every block on its first path costs 1, any other path 3, and the target is
+     * 2. The projection must end (each block switched once), not switch up and down for ever.
+     */
+    @Test
+    void pathSwitchesEndWhenNoPathsBringTheTargetIntoReach() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            CostModel jumps = new CostModel() {
+                @Override
+                public ai.djl.ndarray.NDArray cost(SearchSpace s, ParameterStore ps) {
+                    boolean first = s.choices().stream().allMatch(g -> g.block().choice() == 0);
+                    long kept = s.masks().stream().mapToLong(mask -> ChannelMask.kept(mask.weight().getArray().toFloatArray()).length).sum();
+                    return ps.getManager().create((float) ((first ? 1 : 3) + 1e-4 * kept));
+                }
+
+                @Override
+                public String unit() {
+                    return "units";
+                }
+            };
+            TargetProjection.Result r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> TargetProjection.project(space, jumps, 2.0, m));
+            assertTrue(r.pathSwitches() <= space.choices().size(), r.toString());
+        }
+    }
+
+    /**
+     * A fitted latency model may predict a network pruned to one channel per group as slower than the
+     * target (here: cost 1.0 with every channel, falling to 0.4 at 30 % kept, rising to 1.2 at one
+     * channel per group). The target 0.7 is within the masks' reach: no path is switched (a switch
+     * would cost 0.5 less) and the masks land on it.
+     */
+    @Test
+    void aCostThatRisesAgainAtTheSmallestWidthsIsLandedByTheMasks() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            space.decide();
+            int[] decided = space.choices().stream().mapToInt(g -> g.block().choice()).toArray();
+            long total = space.masks().stream().mapToLong(ChannelMask::channels).sum();
+            CostModel valley = new CostModel() {
+                @Override
+                public ai.djl.ndarray.NDArray cost(SearchSpace s, ParameterStore ps) {
+                    double kept = s.masks().stream().mapToLong(mask -> ChannelMask.kept(mask.weight().getArray().toFloatArray()).length).sum()
+                            / (double) total;
+                    double widths = kept >= 0.3 ? 0.4 + (kept - 0.3) / 0.7 * 0.6 : 1.2 - kept / 0.3 * 0.8;
+                    boolean switched = java.util.stream.IntStream.range(0, decided.length)
+                            .anyMatch(i -> s.choices().get(i).block().choice() != decided[i]);
+                    return ps.getManager().create((float) (widths - (switched ? 0.5 : 0)));
+                }
+
+                @Override
+                public String unit() {
+                    return "units";
+                }
+            };
+            TargetProjection.Result r = TargetProjection.project(space, valley, 0.7, m);
+            assertEquals(0, r.pathSwitches(), r.toString());
+            assertEquals(0.7, r.projected(), 0.03 * 0.7, r.toString());
+        }
+    }
+
+    /**
+     * The least unlikely switch may not be enough: the first block's paths cost 0, 1 and 4 (in order
+     * of likelihood), the masks add up to 2, the target is 5. Switching that block to its second path
+     * leaves the target out of reach; it must be switched again, to its third.
+     */
+    @Test
+    void aBlockIsSwitchedAgainWhenItsFirstSwitchFallsShort() {
+        try (Model model = ModelDirectory.create(SearchFixtures.tiny(4), Device.cpu())) {
+            NDManager m = model.getNDManager();
+            SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
+            space.initialize(m, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            for (GumbelChoice g : space.choices()) {
+                float[] alpha = new float[g.block().candidates().size()];
+                for (int k = 0; k < alpha.length; k++) {
+                    alpha[k] = -k;
+                }
+                g.logits().getArray().set(alpha);
+            }
+            GumbelChoice first = space.choices().get(0);
+            long total = space.masks().stream().mapToLong(ChannelMask::channels).sum();
+            CostModel steps = new CostModel() {
+                @Override
+                public ai.djl.ndarray.NDArray cost(SearchSpace s, ParameterStore ps) {
+                    double kept = s.masks().stream().mapToLong(mask -> ChannelMask.kept(mask.weight().getArray().toFloatArray()).length).sum()
+                            / (double) total;
+                    return ps.getManager().create((float) (new double[] {0, 1, 4}[first.block().choice()] + 2 * kept));
+                }
+
+                @Override
+                public String unit() {
+                    return "units";
+                }
+            };
+            TargetProjection.Result r = TargetProjection.project(space, steps, 5.0, m);
+            assertEquals(2, first.block().choice(), r.toString());
+            assertEquals(5.0, r.projected(), 0.03 * 5.0, r.toString());
         }
     }
 
