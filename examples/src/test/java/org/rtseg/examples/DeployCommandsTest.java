@@ -237,7 +237,7 @@ class DeployCommandsTest {
         CoreCommandsTest.Run slide = CoreCommandsTest.run("evaluate", "--model", trained.toString(), "--run-config", RUN_CONFIG.toString(),
                 "--slide", "64");
         assertEquals(1, slide.code());
-        assertTrue(slide.err().contains("--slide is CROP,STRIDE"), slide.err());
+        assertTrue(slide.err().contains("slide (--slide) is CROP,STRIDE"), slide.err());
         CoreCommandsTest.Run both = CoreCommandsTest.run("infer", "--model", trained.toString(), "--image", "a.png", "--input", "x.npy",
                 "--logits", "y.npy", "--out", "o");
         assertEquals(2, both.code(), "one mode at a time is a usage error");
