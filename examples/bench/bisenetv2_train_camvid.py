@@ -418,7 +418,7 @@ def main():
             opt.step()
             dt = time.perf_counter() - t0
             seconds.append(dt)
-            metrics.write(f"{i},{lv:.6f},{cv:.6f},{av:.6f},{0:.6f},{0:.6f},NaN,{gamma * av:.6f},{0:.6f},{0:.6f},"
+            metrics.write(f"{i},{lv:.6f},{cv:.6f},{av:.6f},{0:.6f},{0:.6f},,{gamma * av:.6f},{0:.6f},{0:.6f},"
                           f"{lr:.8f},{tau_at(t, i):.5f},{dt:.4f}\n")
             metrics.flush()
             rows.append(lv)

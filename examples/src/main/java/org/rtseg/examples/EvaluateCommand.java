@@ -9,9 +9,12 @@ import java.util.concurrent.Callable;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
+import org.rtseg.data.DatasetType;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.inference.Evaluation;
+import org.rtseg.inference.TestTimeAugmentation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Predicts every image of a split with a model (training or deploy form) and prints per-class IoU/accuracy,"
                 + " mIoU, mAcc, aAcc and fwIoU, scored at ground-truth size as the official evaluators do.",
-            "Data: --dataset cityscapes|voc|ade20k|camvid --root DIR, or --run-config RUN.json (its data section, e.g. synthetic scenes)."})
+            "Data: --dataset NAME --root DIR (NAME: cityscapes, voc, ade20k, camvid, folder or a registered type of your own),"
+                    + " or --run-config RUN.json (its data section, e.g. synthetic scenes)."})
 final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin RuntimeOptions runtime;
@@ -45,11 +49,12 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     static final class Official {
-        @Option(names = "--dataset", required = true, description = "one of ${COMPLETION-CANDIDATES}")
-        DatasetName dataset;
+        @Option(names = "--dataset", required = true, converter = DatasetOption.Converter.class,
+                completionCandidates = DatasetOption.Names.class, description = "one of ${COMPLETION-CANDIDATES}")
+        DatasetType dataset;
 
-        @Option(names = "--root", required = true,
-                description = "dataset root (the folder with leftImg8bit/ and gtFine/, VOCdevkit/, ADEChallengeData2016/ or CamVid/)")
+        @Option(names = "--root", required = true, description = "dataset root (the folder with leftImg8bit/ and gtFine/,"
+                + " VOCdevkit/, ADEChallengeData2016/, CamVid/ or dataset.json)")
         Path root;
     }
 

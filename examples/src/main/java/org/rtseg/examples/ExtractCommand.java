@@ -6,9 +6,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.rtseg.core.Engines;
 import org.rtseg.core.complexity.Complexity;
-import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
+import org.rtseg.search.Pipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

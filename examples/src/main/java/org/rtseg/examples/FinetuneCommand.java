@@ -3,6 +3,7 @@ package org.rtseg.examples;
 import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.List;
+import org.rtseg.search.Pipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

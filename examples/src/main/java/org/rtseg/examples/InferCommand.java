@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -22,12 +21,15 @@ import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.io.Npy;
 import org.rtseg.core.supernet.Supernet;
+import org.rtseg.data.DataConfig;
+import org.rtseg.data.DatasetTypes;
 import org.rtseg.data.ImageFiles;
 import org.rtseg.data.LabelFormat;
 import org.rtseg.data.LabelMap;
 import org.rtseg.data.RgbImage;
 import org.rtseg.data.SyntheticScenes;
 import org.rtseg.data.eval.PredictionWriter;
+import org.rtseg.inference.SegmentationTranslator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,6 +47,9 @@ import picocli.CommandLine.Option;
 final class InferCommand implements Callable<Integer> {
 
     @Mixin RuntimeOptions runtime;
+
+    /** The formats a model is drawn with by its class count when no --dataset is given. */
+    private static final List<LabelFormat> OFFICIAL = List.of(LabelFormat.CITYSCAPES, LabelFormat.VOC, LabelFormat.ADE20K, LabelFormat.CAMVID);
 
     /** Image files read from a folder. */
     private static final List<String> IMAGE_SUFFIXES = List.of(".png", ".jpg", ".jpeg");
@@ -87,9 +92,14 @@ final class InferCommand implements Callable<Integer> {
         @Option(names = "--label-ids", description = "also write the prediction in the dataset's official format under labelIds/")
         boolean labelIds;
 
-        @Option(names = "--dataset", description = "cityscapes, voc, ade20k, camvid or synthetic: class names and palette"
-                + " (default: from the model's class count, 19 cityscapes, 21 voc, 150 ade20k, 11 camvid, else synthetic)")
+        @Option(names = "--dataset", description = "synthetic or a registered dataset (cityscapes, voc, ade20k, camvid, folder, …):"
+                + " class names and palette (default: from the model's class count, 19 cityscapes, 21 voc, 150 ade20k, 11 camvid,"
+                + " else synthetic)")
         String dataset;
+
+        @Option(names = "--root", description = "the dataset root, for a dataset that describes its classes in its files"
+                + " (folder: <root>/dataset.json)")
+        Path root;
     }
 
     @Override
@@ -125,7 +135,7 @@ final class InferCommand implements Callable<Integer> {
     }
 
     private static void images(Model model, Images options) throws Exception {
-        LabelFormat format = format(options.dataset, ModelDirectory.network(model).config().numClasses());
+        LabelFormat format = format(options.dataset, options.root, ModelDirectory.network(model).config().numClasses());
         PredictionWriter writer = new PredictionWriter(format);
         List<Path> files = imageFiles(options.image);
         try (Predictor<Image, CategoryMask> predictor = model.newPredictor(SegmentationTranslator.of(format))) {
@@ -146,16 +156,25 @@ final class InferCommand implements Callable<Integer> {
                 format.name(), options.out);
     }
 
-    /** The class names and palette: the named dataset, else the one with the model's class count. */
-    static LabelFormat format(String dataset, int classes) {
-        String name = dataset != null ? dataset.toLowerCase(Locale.ROOT) : Arrays.stream(DatasetName.values())
-                .filter(d -> d.format().numClasses() == classes).map(Enum::name).findFirst().orElse("synthetic");
-        if (!name.equals("synthetic") && !DatasetName.has(name)) {
-            throw new IllegalArgumentException("--dataset must be one of " + DatasetName.list() + " or synthetic, was " + dataset);
+    /**
+     * The class names and palette: the named dataset (at {@code root}, for a type that reads its classes
+     * there), else the official dataset with the model's class count, else synthetic scenes.
+     */
+    static LabelFormat format(String dataset, Path root, int classes) throws IOException {
+        LabelFormat format;
+        if (dataset == null) {
+            format = OFFICIAL.stream().filter(f -> f.numClasses() == classes).findFirst()
+                    .orElseGet(() -> SyntheticScenes.formatFor(classes));
+        } else if (dataset.equals(DataConfig.SYNTHETIC)) {
+            format = SyntheticScenes.formatFor(classes);
+        } else if (DatasetTypes.has(dataset)) {
+            format = DatasetTypes.get(dataset).format(root);
+        } else {
+            throw new IllegalArgumentException("--dataset must be " + DataConfig.SYNTHETIC + " or one of "
+                    + String.join(", ", DatasetTypes.names()) + ", was " + dataset);
         }
-        LabelFormat format = name.equals("synthetic") ? SyntheticScenes.formatFor(classes) : DatasetName.valueOf(name).format();
         if (format.numClasses() != classes) {
-            throw new IllegalArgumentException("--dataset " + name + " has " + format.numClasses() + " classes but the model predicts "
+            throw new IllegalArgumentException("--dataset " + dataset + " has " + format.numClasses() + " classes but the model predicts "
                     + classes + "; name the dataset the model was trained on");
         }
         return format;

@@ -1,9 +1,10 @@
 package org.rtseg.examples;
 
-import org.rtseg.search.BatchSource;
-import org.rtseg.search.SupernetTeacher;
 import ai.djl.Device;
 import java.util.List;
+import org.rtseg.search.BatchSource;
+import org.rtseg.search.Pipeline;
+import org.rtseg.search.SupernetTeacher;
 import picocli.CommandLine.Command;
 
 /** {@code rtseg pretrain}: trains the supernet, one uniformly sampled path per mixed block each step. */

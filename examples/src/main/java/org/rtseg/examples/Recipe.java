@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.rtseg.core.config.ConfigException;
 import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.data.DataConfig;
 import org.rtseg.search.TrainingConfig;
 
 /**
@@ -51,13 +52,13 @@ record Recipe(String dataset, String network, DataConfig data, TrainingConfig pr
         try {
             return JSON.treeToValue(tree, Recipe.class);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-            String why = e.getCause() instanceof ConfigException c ? c.getMessage() : e.getOriginalMessage();
+            String why = e.getCause() instanceof IllegalArgumentException c ? c.getMessage() : e.getOriginalMessage();
             throw new ConfigException((file != null ? file : "recipe " + dataset) + ": " + why, e);
         }
     }
 
     /** The supernet with the dataset's classes. */
-    SupernetConfig networkConfig() {
+    SupernetConfig networkConfig() throws IOException {
         return SupernetConfig.preset(network).withNumClasses(data.numClasses());
     }
 

@@ -1,6 +1,5 @@
 package org.rtseg.examples;
 
-import org.rtseg.search.SupernetTeacher;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
@@ -12,8 +11,13 @@ import java.util.concurrent.Callable;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
+import org.rtseg.data.DataConfig;
 import org.rtseg.data.eval.SegmentationMetrics;
+import org.rtseg.inference.Evaluation;
+import org.rtseg.inference.TestTimeAugmentation;
 import org.rtseg.search.MacCost;
+import org.rtseg.search.Pipeline;
+import org.rtseg.search.SupernetTeacher;
 import org.rtseg.search.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,7 +108,7 @@ final class ReproduceCommand implements Callable<Integer> {
         return PhaseCommand.batches(recipe.run(training), devices.size());
     }
 
-    private void printPlan(Recipe recipe, double target) {
+    private void printPlan(Recipe recipe, double target) throws java.io.IOException {
         Shape input = new Shape(1, 3, recipe.costInput().get(0), recipe.costInput().get(1));
         Supernet net = Supernet.of(recipe.networkConfig());
         Complexity.Report all = Complexity.of(net, input, new Complexity.Options(false, true));

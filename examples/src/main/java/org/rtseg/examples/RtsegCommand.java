@@ -32,6 +32,16 @@ public final class RtsegCommand implements Runnable {
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--plugins", paramLabel = "DIR",
+            description = "register the block and dataset types of the jars in DIR (ServiceLoader; docs/extending.md) before the command runs")
+    void plugins(java.nio.file.Path dir) {
+        try {
+            Plugins.load(dir);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     /** Exit code of a run that failed the kernel check and is to be run again with safe kernels. */
     private static final int RELAUNCH = 75;
 

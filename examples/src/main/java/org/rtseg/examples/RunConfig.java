@@ -13,6 +13,7 @@ import java.util.List;
 import org.rtseg.core.config.ConfigException;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.AtomicFiles;
+import org.rtseg.data.DataConfig;
 import org.rtseg.search.TrainingConfig;
 
 /**
@@ -44,8 +45,13 @@ public record RunConfig(String preset, SupernetConfig network, DataConfig data, 
         }
     }
 
-    /** The network, with the dataset's class count. */
-    public SupernetConfig networkConfig() {
+    /**
+     * The network, with the dataset's class count.
+     *
+     * @throws org.rtseg.data.InvalidDataException if the dataset describes its classes in a file that is
+     *     missing or wrong ({@code folder}'s {@code dataset.json})
+     */
+    public SupernetConfig networkConfig() throws IOException {
         SupernetConfig base = network != null ? network : SupernetConfig.preset(preset);
         return base.withNumClasses(data.numClasses());
     }
@@ -75,7 +81,8 @@ public record RunConfig(String preset, SupernetConfig network, DataConfig data, 
             String field = e.getPath().stream()
                     .map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
                     .reduce("", String::concat);
-            String why = e.getCause() instanceof ConfigException c ? c.getMessage() : e.getOriginalMessage();
+            // The configs of every module (ConfigException, DataConfigException) say what is wrong in their message.
+            String why = e.getCause() instanceof IllegalArgumentException c ? c.getMessage() : e.getOriginalMessage();
             throw new ConfigException(file + ": " + (field.isEmpty() ? "" : field.substring(1) + ": ") + why, e);
         }
     }

@@ -1,7 +1,5 @@
 package org.rtseg.examples;
 
-import org.rtseg.search.BatchSource;
-import org.rtseg.search.SupernetTeacher;
 import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
@@ -9,7 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import org.rtseg.latency.LatencyCost;
 import org.rtseg.latency.LatencyMlp;
+import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
+import org.rtseg.search.Pipeline;
+import org.rtseg.search.SupernetTeacher;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -9,12 +9,16 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.rtseg.core.blocks.MixedBlock;
-import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.complexity.Complexity;
+import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.core.training.BatchNormCalibration;
+import org.rtseg.data.DataConfig;
 import org.rtseg.data.SegmentationDataset;
+import org.rtseg.inference.Evaluation;
+import org.rtseg.inference.TestTimeAugmentation;
 import org.rtseg.search.BatchSource;
+import org.rtseg.search.Pipeline;
 import org.rtseg.search.SupernetTeacher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,7 +61,7 @@ final class TeacherProbeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         runtime.configureThreads();
         RunConfig run = RunConfig.load(configFile, overrides);
-        DataConfig data = run.data().dataset().equals("synthetic") ? run.data().withSamples(valScenes) : run.data();
+        DataConfig data = run.data().dataset().equals(DataConfig.SYNTHETIC) ? run.data().withSamples(valScenes) : run.data();
         SegmentationDataset val = data.evaluation("val");
         BatchSource batches = PhaseCommand.batches(run, 1);
         Shape costInput = new Shape(1, 3, run.costInput().get(0), run.costInput().get(1));

@@ -25,23 +25,30 @@ class CoreCommandsTest {
 
     private static final Path REFERENCE = Path.of(System.getProperty("rtseg.shared", "../shared"), "reference/bisenetv2");
 
-    /** Output and exit code of one command line. */
+    /** Exit code, standard output and standard error (log lines and progress included) of one command line. */
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = RtsegCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
         java.io.PrintStream stdout = System.out;
+        java.io.PrintStream stderr = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream capturedErr = new java.io.ByteArrayOutputStream();
+        // Before the command line exists: picocli's default strategy keeps the streams of its creation
+        // and, when System.err has changed since, sends the command's error writer to the old one.
         System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new java.io.PrintStream(capturedErr, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = RtsegCommand.commandLine();
+            cli.setOut(new PrintWriter(out));
+            cli.setErr(new PrintWriter(err));
             int code = cli.execute(args);
-            return new Run(code, captured.toString(java.nio.charset.StandardCharsets.UTF_8) + out, err.toString());
+            return new Run(code, captured.toString(java.nio.charset.StandardCharsets.UTF_8) + out,
+                    capturedErr.toString(java.nio.charset.StandardCharsets.UTF_8) + err);
         } finally {
             System.setOut(stdout);
+            System.setErr(stderr);
         }
     }
 

@@ -39,6 +39,7 @@ import org.rtseg.data.SyntheticScenes;
 import org.rtseg.data.augment.EvalTransform;
 import org.rtseg.data.augment.Normalization;
 import org.rtseg.data.augment.TransformedSample;
+import org.rtseg.inference.SegmentationTranslator;
 
 /** export, infer on images, evaluate, the DJL translator and the benchmark's deploy comparison. */
 class DeployCommandsTest {
@@ -219,7 +220,7 @@ class DeployCommandsTest {
         assertEquals(0, check.code(), check.err());
         ObjectMapper mapper = new ObjectMapper();
         assertEquals(mapper.readTree(official.toFile()).get("mIoU").asDouble(), mapper.readTree(json.toFile()).get("mIoU").asDouble(), 1e-12);
-        assertEquals(LabelFormat.CAMVID, InferCommand.format(null, 11), "an 11-class model draws with CamVid's names and palette");
+        assertEquals(LabelFormat.CAMVID, InferCommand.format(null, null, 11), "an 11-class model draws with CamVid's names and palette");
     }
 
     @Test
@@ -236,7 +237,7 @@ class DeployCommandsTest {
         CoreCommandsTest.Run slide = CoreCommandsTest.run("evaluate", "--model", trained.toString(), "--run-config", RUN_CONFIG.toString(),
                 "--slide", "64");
         assertEquals(1, slide.code());
-        assertTrue(slide.err().contains("--slide is CROP,STRIDE"), slide.err());
+        assertTrue(slide.err().contains("slide (--slide) is CROP,STRIDE"), slide.err());
         CoreCommandsTest.Run both = CoreCommandsTest.run("infer", "--model", trained.toString(), "--image", "a.png", "--input", "x.npy",
                 "--logits", "y.npy", "--out", "o");
         assertEquals(2, both.code(), "one mode at a time is a usage error");

@@ -54,9 +54,9 @@ class EvaluatePredictionsCommandTest {
         return root;
     }
 
-    private record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         CommandLine cli = RtsegCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

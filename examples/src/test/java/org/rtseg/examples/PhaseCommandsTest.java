@@ -1,13 +1,17 @@
 package org.rtseg.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rtseg.core.config.SupernetConfig;
@@ -41,21 +45,29 @@ class PhaseCommandsTest {
         Path config = dir.resolve("run.json");
         Files.writeString(config, RUN);
         Path pre = dir.resolve("pre");
-        assertOk(CoreCommandsTest.run("pretrain", "--config", config.toString(), "--work", pre.toString(), "--threads", "1",
-                "--set", "training.iterations=3"));
+        CoreCommandsTest.Run pretrained = CoreCommandsTest.run("pretrain", "--config", config.toString(), "--work", pre.toString(),
+                "--threads", "1", "--set", "training.iterations=3");
+        assertOk(pretrained);
         assertTrue(Files.readString(pre.resolve("run.json")).contains("\"iterations\" : 3"), "resolved config with the override");
         assertEquals(4, Files.readAllLines(pre.resolve("metrics.csv")).size());
         assertTrue(Files.exists(pre.resolve("model/config.json")));
+        assertProgressAndLogOnStandardError(pretrained, "pretrain", "PRETRAIN");
+        assertCostCells(pre, false);
         assertTeacherCandidatesAreTheirNetworks(config, pre.resolve("model"));
 
+        // The search measures its cost at extract's default size, so the two report the same network.
         Path search = dir.resolve("search");
-        assertOk(CoreCommandsTest.run("search", "--config", config.toString(), "--work", search.toString(),
-                "--supernet", pre.resolve("model").toString(), "--target-gmacs", "0.02"));
+        CoreCommandsTest.Run searched = CoreCommandsTest.run("search", "--config", config.toString(), "--work", search.toString(),
+                "--supernet", pre.resolve("model").toString(), "--target-gmacs", "0.2", "--set", "costInput=[512,1024]");
+        assertOk(searched);
+        assertProgressAndLogOnStandardError(searched, "search", "SEARCH");
+        assertCostCells(search, true);
         Path subnet = dir.resolve("subnet");
         CoreCommandsTest.Run extracted = CoreCommandsTest.run("extract", "--search", search.resolve("search").toString(),
                 "--out", subnet.toString());
         assertOk(extracted);
-        assertTrue(extracted.out().contains("GMACs"), extracted.out());
+        assertEquals(gmacs(searched.out(), "the decided architecture costs ([0-9.]+) GMACs"),
+                gmacs(extracted.out(), "subnet written to .*?: ([0-9.]+) GMACs"), 1e-9, searched.out() + extracted.out());
         SupernetConfig small = SupernetConfig.load(subnet.resolve(ModelDirectory.CONFIG));
         assertEquals(1, small.segment().stages().get(2).blocks().get(0).candidates().size(), "one path per block");
 
@@ -87,7 +99,7 @@ class PhaseCommandsTest {
                 "--calibration-batches", "1", "--val-scenes", "2", "--threads", "1");
         assertOk(probe);
         Map<String, Double> gmacs = new HashMap<>();
-        // Rows end in mIoU and GMACs; DJL's progress bars share the output.
+        // Rows end in mIoU and GMACs.
         for (String line : probe.out().lines().filter(l -> l.matches("[a-z][^|%]*\\s[0-9.]+\\s+[0-9.]+")).toList()) {
             String[] cells = line.trim().split("\\s+");  // name words, mIoU, GMACs
             gmacs.put(String.join(" ", Arrays.copyOf(cells, cells.length - 2)), Double.parseDouble(cells[cells.length - 1]));
@@ -96,6 +108,38 @@ class PhaseCommandsTest {
         assertEquals(gmacs.get("configured path"), gmacs.get("every block on path 0 (lir, mhsa)"), probe.out());
         assertTrue(gmacs.get("average of non-skip paths") > gmacs.get("every block on path 0 (lir, mhsa)"), probe.out());
         assertTrue(gmacs.get("every block on path 0 (lir, mhsa)") > gmacs.get("every block on path 1 (skip, lir)"), probe.out());
+    }
+
+    /**
+     * A phase's progress and log lines go to standard error, away from its result on standard
+     * output, and its log lines show no term the phase lacks (no NaN cost outside a search).
+     */
+    private static void assertProgressAndLogOnStandardError(CoreCommandsTest.Run r, String progress, String phase) {
+        assertTrue(r.err().contains(progress + " 100% ("), r.err());
+        assertFalse(Pattern.compile(progress + " \\d+% \\(").matcher(r.out()).find(), "no progress on standard output: " + r.out());
+        List<String> log = r.err().lines().filter(l -> l.contains(phase + " ") && l.contains(" loss ")).toList();
+        assertFalse(log.isEmpty(), r.err());
+        for (String line : log) {
+            assertFalse(line.contains("NaN"), line);
+            assertEquals(phase.equals("SEARCH"), line.contains("cost "), line);
+        }
+    }
+
+    /** metrics.csv's cost column: a number in every row of a search, empty in the rows of other phases. */
+    private static void assertCostCells(Path work, boolean search) throws Exception {
+        List<String> rows = Files.readAllLines(work.resolve("metrics.csv"));
+        int column = Arrays.asList(rows.get(0).split(",")).indexOf("cost");
+        for (String row : rows.subList(1, rows.size())) {
+            String cost = row.split(",", -1)[column];
+            assertEquals(search, !cost.isEmpty(), row);
+            assertFalse(row.contains("NaN"), row);
+        }
+    }
+
+    private static double gmacs(String output, String pattern) {
+        Matcher m = Pattern.compile(pattern).matcher(output);
+        assertTrue(m.find(), output);
+        return Double.parseDouble(m.group(1));
     }
 
     private static void assertOk(CoreCommandsTest.Run r) {

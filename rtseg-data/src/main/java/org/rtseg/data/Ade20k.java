@@ -22,7 +22,11 @@ public final class Ade20k extends FileSegmentationDataset {
         super(builder);
     }
 
-    /** A builder; the default split is {@code training}. */
+    /**
+     * A builder; the default split is {@code training}.
+     *
+     * @return a new builder, to be given a root with {@code setRoot}
+     */
     public static Builder builder() {
         return new Builder();
     }

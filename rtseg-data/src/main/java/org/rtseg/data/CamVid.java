@@ -23,7 +23,11 @@ public final class CamVid extends FileSegmentationDataset {
         super(builder);
     }
 
-    /** A builder; the default split is {@code train}. */
+    /**
+     * A builder; the default split is {@code train}.
+     *
+     * @return a new builder, to be given a root with {@code setRoot}
+     */
     public static Builder builder() {
         return new Builder();
     }

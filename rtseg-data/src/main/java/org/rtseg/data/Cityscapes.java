@@ -25,7 +25,11 @@ public final class Cityscapes extends FileSegmentationDataset {
         this.annotation = builder.coarse ? "gtCoarse" : "gtFine";
     }
 
-    /** A builder; the default split is {@code train}. */
+    /**
+     * A builder; the default split is {@code train}.
+     *
+     * @return a new builder, to be given a root with {@code setRoot}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -79,7 +83,12 @@ public final class Cityscapes extends FileSegmentationDataset {
             super("train");
         }
 
-        /** Read the coarse annotations ({@code gtCoarse}) instead of the fine ones. */
+        /**
+         * Read the coarse annotations ({@code gtCoarse}) instead of the fine ones.
+         *
+         * @param coarse true for {@code gtCoarse}, false for {@code gtFine} (the default)
+         * @return this builder
+         */
         public Builder optCoarse(boolean coarse) {
             this.coarse = coarse;
             return this;

@@ -13,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A dataset stored as image files and label PNGs in an official on-disk layout. Subclasses only know
- * their layout ({@link #list()}); pairing, validation, decoding and label mapping are shared here.
+ * A dataset stored as image files and label PNGs in an on-disk layout: the base of the official datasets,
+ * of {@link FolderDataset} and of a user's own layout, in any package. Subclasses only know their layout
+ * ({@link #list()}); pairing, validation, decoding and label mapping are shared here. To name a layout in
+ * configs and commands, register a {@link DatasetType} for it.
  *
  * <p>{@link #prepare(Progress)} lists the files and checks that every image has its label and every label
  * its image; with {@code optVerify(true)} it also decodes every pair (with a progress bar), so that a
@@ -52,15 +54,21 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     public record SampleFiles(String key, Path image, Path label) {}
 
     /**
-     * What a layout holds for one split.
+     * What a layout holds for one split. Public, with its public constructor, so that a subclass in
+     * another package can build it (a record's constructor takes the record's access).
      *
      * @param imageDir the folder of images of the split
      * @param labelDir the folder of labels of the split
      * @param files every key found among images or labels (or in the split list), sorted by key
      */
-    protected record Listing(Path imageDir, Path labelDir, List<SampleFiles> files) {}
+    public record Listing(Path imageDir, Path labelDir, List<SampleFiles> files) {}
 
-    /** Builds from the builder. */
+    /**
+     * Builds from the builder.
+     *
+     * @param builder the concrete dataset's builder, with its root set
+     * @throws IllegalArgumentException when the builder has no root
+     */
     protected FileSegmentationDataset(FileBuilder<?> builder) {
         super(builder);
         if (builder.root == null) {
@@ -76,6 +84,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     /**
      * Lists the split's files in this layout. Files may be missing; callers check.
      *
+     * @return the split's image and label folders and every key found, sorted by key
      * @throws InvalidDataException if the root or the split does not exist
      */
     protected abstract Listing list() throws IOException;
@@ -83,12 +92,18 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     /**
      * Whether a prediction file for ground truth {@code key} may carry a suffix after the key (the
      * Cityscapes {@code <city>_<seq>_<frame>*.png} rule) rather than be exactly {@code <key>.png}.
+     *
+     * @return true when a suffix is allowed; false here, where the name must match exactly
      */
     public boolean predictionNameIsPrefix() {
         return false;
     }
 
-    /** The split name. */
+    /**
+     * The split name.
+     *
+     * @return the split as given to the builder, or the dataset's default split
+     */
     public String split() {
         return split;
     }
@@ -113,6 +128,10 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     /**
      * The ground-truth label files of the split, for scoring predictions; images are not needed and
      * not checked.
+     *
+     * @return the samples whose label file exists, sorted by key
+     * @throws IOException when the split cannot be listed, its label folder is missing or it holds no
+     *     label files ({@link InvalidDataException} names the path)
      */
     public List<SampleFiles> groundTruthFiles() throws IOException {
         Listing listing = list();
@@ -131,7 +150,13 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         return out;
     }
 
-    /** The files of sample {@code index} (after {@link #prepare}). */
+    /**
+     * The files of sample {@code index} (after {@link #prepare}).
+     *
+     * @param index the sample, from 0 to {@code size() - 1}
+     * @return the sample's key, image path and label path
+     * @throws IllegalStateException when {@link #prepare} has not run
+     */
     public SampleFiles files(long index) {
         return prepared().get(Math.toIntExact(index));
     }
@@ -166,12 +191,14 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     /**
      * Decodes a pair and maps its label to class ids.
      *
+     * @param files the sample's key, image and label paths
+     * @return the image and its label in class ids
      * @throws InvalidDataException naming the file that is missing, corrupt, of the wrong size or
      *     holds values outside the format
      */
     public LabeledImage decode(SampleFiles files) throws IOException {
         RgbImage image = ImageFiles.readRgb(files.image());
-        LabelMap raw = ImageFiles.readIndex(files.label());
+        LabelMap raw = readLabel(files.label());
         if (raw.width() != image.width() || raw.height() != image.height()) {
             throw new InvalidDataException(
                     files.label(),
@@ -184,9 +211,24 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     }
 
     /**
+     * Reads a label file as its file values, which {@link LabelFormat#groundTruthToClasses} then maps to
+     * class ids: a single-channel index PNG here. A layout that stores its labels otherwise (colour-coded
+     * PNGs) overrides this; scoring reads ground truth through it too.
+     *
+     * @param label a label file of this dataset
+     * @return its file values
+     * @throws InvalidDataException naming the file when it is missing, corrupt or not a label
+     */
+    public LabelMap readLabel(Path label) throws IOException {
+        return ImageFiles.readIndex(label);
+    }
+
+    /**
      * Checks that {@code root} exists.
      *
+     * @param root the dataset root to check
      * @param layout the expected content, for the message
+     * @throws InvalidDataException when {@code root} is not a directory
      */
     protected static void requireRoot(Path root, String layout) throws InvalidDataException {
         if (!Files.isDirectory(root)) {
@@ -195,7 +237,14 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         }
     }
 
-    /** Lists the regular files directly under {@code dir} whose names end with {@code suffix}, sorted. */
+    /**
+     * Lists the regular files directly under {@code dir} whose names end with {@code suffix}, sorted.
+     *
+     * @param dir the folder to list; a missing folder lists as empty
+     * @param suffix the end of the file name, e.g. {@code .png}
+     * @return the matching files, sorted by path
+     * @throws IOException when the folder exists but cannot be listed
+     */
     protected static List<Path> filesEndingWith(Path dir, String suffix) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -213,8 +262,12 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
      * by file name: every name found in either folder is a key, so that a file missing on one side is
      * reported by {@link #prepare} rather than silently dropped.
      *
+     * @param imageDir the folder of the split's images; may be missing, then it lists as empty
      * @param imageSuffix the image file extension, e.g. {@code .jpg}
+     * @param labelDir the folder of the split's labels; may be missing, then it lists as empty
      * @param labelSuffix the label file extension, e.g. {@code .png}
+     * @return the two folders and one entry per file stem found in either, sorted by key
+     * @throws IOException when a folder exists but cannot be listed
      */
     protected static Listing pairedFolders(Path imageDir, String imageSuffix, Path labelDir, String labelSuffix)
             throws IOException {
@@ -237,7 +290,13 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         return name.substring(0, name.length() - suffix.length());
     }
 
-    /** Names of the sub-folders of {@code dir}, sorted, for "available splits" messages. */
+    /**
+     * Names of the sub-folders of {@code dir}, sorted, for "available splits" messages.
+     *
+     * @param dir the folder to list; a missing folder lists as empty
+     * @return the names of its direct sub-folders, sorted
+     * @throws IOException when the folder exists but cannot be listed
+     */
     protected static List<String> subfolders(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -335,13 +394,23 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
             this.split = defaultSplit;
         }
 
-        /** The dataset root (required); see each dataset for what it must contain. */
+        /**
+         * The dataset root (required); see each dataset for what it must contain.
+         *
+         * @param root the folder the dataset was extracted to; checked when the dataset lists its files
+         * @return this builder
+         */
         public T setRoot(Path root) {
             this.root = root;
             return self();
         }
 
-        /** The split to read. */
+        /**
+         * The split to read.
+         *
+         * @param split the split's name in the layout, e.g. {@code train} or {@code val}
+         * @return this builder
+         */
         public T optSplit(String split) {
             this.split = split;
             return self();
@@ -350,6 +419,9 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         /**
          * Skip images that have no label, with a warning, instead of failing (for folders that also hold
          * inference-only frames). A label without an image is always an error.
+         *
+         * @param skip true to skip unlabelled images (default false: fail)
+         * @return this builder
          */
         public T optSkipUnlabeled(boolean skip) {
             this.skipUnlabeled = skip;
@@ -359,6 +431,9 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         /**
          * Decode every pair during {@code prepare} to find bad files before training starts (with
          * {@link #optCacheDecoded}, this also fills the cache).
+         *
+         * @param verify true to decode every pair in {@code prepare} (default false)
+         * @return this builder
          */
         public T optVerify(boolean verify) {
             this.verify = verify;
@@ -368,6 +443,9 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         /**
          * Keep every decoded image and label in memory after its first use, for small datasets whose
          * frames are decoded again every epoch (see the class documentation for the memory it takes).
+         *
+         * @param cache true to keep decoded samples (default false)
+         * @return this builder
          */
         public T optCacheDecoded(boolean cache) {
             this.cacheDecoded = cache;
@@ -377,6 +455,9 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         /**
          * Builds the dataset; call {@code prepare()} before reading. Declared here so that code choosing a
          * dataset by name can configure and build any of them through this type.
+         *
+         * @return a new, unprepared dataset
+         * @throws IllegalArgumentException when no root was set
          */
         public abstract FileSegmentationDataset build();
     }

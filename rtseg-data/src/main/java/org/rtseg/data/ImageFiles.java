@@ -47,6 +47,8 @@ public final class ImageFiles {
     /**
      * Reads an RGB image (PNG or JPEG; grayscale and palette images are converted to RGB).
      *
+     * @param file the image file
+     * @return the decoded 8-bit RGB pixels
      * @throws InvalidDataException if the file is missing, not an image, corrupt or truncated
      */
     public static RgbImage readRgb(Path file) throws IOException {
@@ -57,6 +59,8 @@ public final class ImageFiles {
     /**
      * Reads a single-channel index PNG (palette or grayscale) as its raw pixel values.
      *
+     * @param file the label or prediction file
+     * @return the raw values (palette indices or gray levels), not yet mapped to class ids
      * @throws InvalidDataException if the file is missing, corrupt, has several channels (an RGB colour
      *     rendering instead of ids) or holds values above 255
      */
@@ -94,6 +98,11 @@ public final class ImageFiles {
     /**
      * Writes values as an 8-bit PNG: grayscale when {@code palette} is null, else a palette PNG whose
      * entry {@code i} is {@code palette[i]} (packed {@code 0xRRGGBB}; missing entries are black).
+     *
+     * @param file the PNG to write, replaced atomically; parent folders are created
+     * @param map the values to store, one byte per pixel
+     * @param palette up to 256 packed colours (entries beyond 256 are ignored), or null for grayscale
+     * @throws IOException when the file cannot be written
      */
     public static void writeIndexPng(Path file, LabelMap map, int[] palette) throws IOException {
         BufferedImage image;
@@ -115,7 +124,13 @@ public final class ImageFiles {
         writePng(file, image);
     }
 
-    /** Writes an RGB image as a PNG. */
+    /**
+     * Writes an RGB image as a PNG.
+     *
+     * @param file the PNG to write, replaced atomically; parent folders are created
+     * @param rgb the image
+     * @throws IOException when the file cannot be written
+     */
     public static void writeRgbPng(Path file, RgbImage rgb) throws IOException {
         BufferedImage image =
                 new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_3BYTE_BGR);
@@ -132,13 +147,23 @@ public final class ImageFiles {
     /** Functional writer for {@link #writeAtomically}. */
     @FunctionalInterface
     public interface StreamWriter {
-        /** Writes the whole content to {@code out}. */
+        /**
+         * Writes the whole content to {@code out}.
+         *
+         * @param out the temporary file's stream, which {@link #writeAtomically} closes afterwards
+         * @throws IOException when writing fails; the target file is then left as it was
+         */
         void write(OutputStream out) throws IOException;
     }
 
     /**
      * Writes through a temporary sibling file and renames it over {@code file}, so readers only ever see
      * the old content or the complete new one; parent folders are created.
+     *
+     * @param file the file to create or replace
+     * @param writer writes the complete content to the temporary file
+     * @throws IOException when the folder, the temporary file or the rename fails, or the writer throws;
+     *     the temporary file is deleted and {@code file} keeps its old content
      */
     public static void writeAtomically(Path file, StreamWriter writer) throws IOException {
         Path target = file.toAbsolutePath();

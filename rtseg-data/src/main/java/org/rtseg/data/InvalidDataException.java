@@ -36,7 +36,11 @@ public class InvalidDataException extends IOException {
         this.file = file;
     }
 
-    /** The offending file or folder. */
+    /**
+     * The offending file or folder.
+     *
+     * @return the path as given; null after deserialisation, as it is not serialised
+     */
     public Path file() {
         return file;
     }

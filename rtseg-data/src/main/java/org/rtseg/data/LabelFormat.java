@@ -105,54 +105,109 @@ public final class LabelFormat {
      * the {@link AveragingRule#NON_NAN_CLASSES} rule: the natural format of new data such as
      * {@link SyntheticScenes}.
      *
+     * @param name short name used in messages and reports
+     * @param classNames class names in class-id order, at most 255
      * @param palette packed {@code 0xRRGGBB} colour per class
+     * @return a format whose file value of class {@code k} is {@code k}, with 255 unscored
      */
     public static LabelFormat indexed(String name, List<String> classNames, int[] palette) {
+        return indexed(name, classNames, palette, LabelMap.IGNORE);
+    }
+
+    /**
+     * As {@link #indexed(String, List, int[])}, with another file value for unscored pixels.
+     *
+     * @param name short name used in messages and reports
+     * @param classNames class names in class-id order
+     * @param palette packed {@code 0xRRGGBB} colour per class
+     * @param ignoreValue the file value of unscored pixels, from {@code classNames.size()} to 255
+     * @return a format whose file value of class {@code k} is {@code k}
+     * @throws IllegalArgumentException if {@code ignoreValue} is a class id or above 255
+     */
+    public static LabelFormat indexed(String name, List<String> classNames, int[] palette, int ignoreValue) {
         int n = classNames.size();
+        if (ignoreValue < n || ignoreValue > LabelMap.IGNORE) {
+            throw new IllegalArgumentException(
+                    name + ": the ignore value must be " + n + "..255 (above the class ids), was " + ignoreValue);
+        }
         List<int[]> rgb = Arrays.stream(palette).mapToObj(LabelFormat::unpack).toList();
         int[] values = IntStream.range(0, n).toArray();
         return new LabelFormat(
-                new Spec(name, "class ids 0.." + (n - 1) + " and 255 (ignore)", List.copyOf(classNames),
-                        rgb, values, new int[] {LabelMap.IGNORE}, false, true, new int[] {0, 0, 0},
+                new Spec(name, "class ids 0.." + (n - 1) + " and " + ignoreValue + " (ignore)", List.copyOf(classNames),
+                        rgb, values, new int[] {ignoreValue}, false, true, new int[] {0, 0, 0},
                         new LinkedHashMap<>(), AveragingRule.NON_NAN_CLASSES));
     }
 
-    /** The format's short name ({@code cityscapes}, {@code voc2012}, {@code ade20k}, {@code camvid}, ...). */
+    /**
+     * The format's short name ({@code cityscapes}, {@code voc2012}, {@code ade20k}, {@code camvid}, ...).
+     *
+     * @return the name used in messages and reports
+     */
     public String name() {
         return spec.name();
     }
 
-    /** Number of scored classes. */
+    /**
+     * Number of scored classes.
+     *
+     * @return the class count; class ids run from 0 to one less
+     */
     public int numClasses() {
         return spec.classes().size();
     }
 
-    /** Class names in class-id order. */
+    /**
+     * Class names in class-id order.
+     *
+     * @return the names, element {@code i} naming class id {@code i}
+     */
     public List<String> classNames() {
         return spec.classes();
     }
 
-    /** Official colour of each class as packed {@code 0xRRGGBB}. */
+    /**
+     * Official colour of each class as packed {@code 0xRRGGBB}.
+     *
+     * @return a new array with one colour per class id
+     */
     public int[] palette() {
         return palette.clone();
     }
 
-    /** Colour of unscored pixels as packed {@code 0xRRGGBB}. */
+    /**
+     * Colour of unscored pixels as packed {@code 0xRRGGBB}.
+     *
+     * @return the void colour
+     */
     public int voidColor() {
         return pack(spec.voidColor());
     }
 
-    /** Category name to the class ids it groups (empty except for Cityscapes). */
+    /**
+     * Category name to the class ids it groups (empty except for Cityscapes).
+     *
+     * @return an unmodifiable map in report order; the arrays are shared and must not be modified
+     */
     public Map<String, int[]> categories() {
         return categories;
     }
 
-    /** The official rule for averaging class scores. */
+    /**
+     * The official rule for averaging class scores.
+     *
+     * @return the rule
+     */
     public AveragingRule averaging() {
         return spec.averaging();
     }
 
-    /** The file value that stores class {@code classId}. */
+    /**
+     * The file value that stores class {@code classId}.
+     *
+     * @param classId a class id, from 0 to {@code numClasses() - 1}
+     * @return the value written in the dataset's label PNGs for that class, 0 to 255
+     * @throws ArrayIndexOutOfBoundsException when {@code classId} is not a class id
+     */
     public int fileValue(int classId) {
         return spec.fileValues()[classId];
     }
@@ -160,7 +215,9 @@ public final class LabelFormat {
     /**
      * Maps a ground-truth file to class ids ({@link LabelMap#IGNORE} where unscored).
      *
+     * @param fileValues the label as read, in the format's file values
      * @param file named in the error
+     * @return a new map of class ids, {@link LabelMap#IGNORE} where unscored
      * @throws InvalidDataException if a value is outside the format's range
      */
     public LabelMap groundTruthToClasses(LabelMap fileValues, Path file) throws InvalidDataException {
@@ -171,6 +228,9 @@ public final class LabelFormat {
      * Maps a prediction file to class ids; a value that is allowed but not a class (an ignored
      * Cityscapes labelId, ADE20K 0) becomes {@link LabelMap#IGNORE}, which scoring counts as a miss.
      *
+     * @param fileValues the prediction as read, in the format's file values
+     * @param file the prediction file, named in the error
+     * @return a new map of class ids, {@link LabelMap#IGNORE} where the value is allowed but not a class
      * @throws InvalidDataException if a value is outside the format's range
      */
     public LabelMap predictionToClasses(LabelMap fileValues, Path file) throws InvalidDataException {
@@ -180,6 +240,8 @@ public final class LabelFormat {
     /**
      * Maps class ids to file values for export.
      *
+     * @param classes a prediction in class ids, every pixel below {@code numClasses()}
+     * @return a new map of the same size in the format's file values
      * @throws IllegalArgumentException if a value is not a class id: an exported prediction must assign
      *     a class to every pixel
      */
@@ -205,6 +267,9 @@ public final class LabelFormat {
     /**
      * The 256-entry palette of exported PNGs indexed by file value, or null when the official files are
      * grayscale.
+     *
+     * @return a new array of 256 packed {@code 0xRRGGBB} colours (class colours at their file values, the
+     *     void colour at ignored values, black elsewhere), or null for grayscale formats
      */
     public int[] filePalette() {
         if (!spec.palettePng()) {

@@ -16,7 +16,14 @@ public record LabelMap(int width, int height, byte[] values) {
     /** The class id of pixels that are neither trained on nor scored. */
     public static final int IGNORE = 255;
 
-    /** Checks that the buffer matches the size. */
+    /**
+     * Checks that the buffer matches the size.
+     *
+     * @param width width in pixels, at least 1
+     * @param height height in pixels, at least 1
+     * @param values {@code width * height} unsigned bytes, row by row; kept, not copied
+     * @throws IllegalArgumentException when a size is not positive or the buffer has the wrong length
+     */
     public LabelMap {
         if (width <= 0 || height <= 0 || values.length != width * height) {
             throw new IllegalArgumentException(
@@ -25,7 +32,13 @@ public record LabelMap(int width, int height, byte[] values) {
         }
     }
 
-    /** The unsigned value at ({@code x}, {@code y}). */
+    /**
+     * The unsigned value at ({@code x}, {@code y}).
+     *
+     * @param x the column, from 0 to {@code width - 1}
+     * @param y the row, from 0 to {@code height - 1}
+     * @return the value, 0 to 255
+     */
     public int get(int x, int y) {
         return values[y * width + x] & 0xFF;
     }
@@ -34,6 +47,10 @@ public record LabelMap(int width, int height, byte[] values) {
      * Resizes with nearest-neighbour sampling at pixel centres ({@code src = floor((dst + 0.5) * srcSize /
      * dstSize)}, PyTorch {@code nearest-exact}), the only resampling that keeps class ids valid. Used to
      * bring a prediction back to the ground-truth size before export.
+     *
+     * @param newWidth the width in pixels, at least 1
+     * @param newHeight the height in pixels, at least 1
+     * @return the resized map; this map itself when the size is unchanged
      */
     public LabelMap resizeNearest(int newWidth, int newHeight) {
         if (newWidth == width && newHeight == height) {
@@ -54,7 +71,11 @@ public record LabelMap(int width, int height, byte[] values) {
         return new LabelMap(newWidth, newHeight, out);
     }
 
-    /** Every value as an int, the layout of a DJL {@code INT32} label tensor. */
+    /**
+     * Every value as an int, the layout of a DJL {@code INT32} label tensor.
+     *
+     * @return a new array of {@code width * height} values, 0 to 255, row by row
+     */
     public int[] toIntArray() {
         int[] out = new int[values.length];
         for (int i = 0; i < out.length; i++) {

@@ -9,7 +9,14 @@ package org.rtseg.data;
  */
 public record LabeledImage(String key, RgbImage image, LabelMap label) {
 
-    /** Checks that image and label have the same size. */
+    /**
+     * Checks that image and label have the same size.
+     *
+     * @param key the sample's name in its dataset, used to name exports and in error messages
+     * @param image the RGB image
+     * @param label class ids, same size as the image
+     * @throws IllegalArgumentException when the sizes differ
+     */
     public LabeledImage {
         if (image.width() != label.width() || image.height() != label.height()) {
             throw new IllegalArgumentException(

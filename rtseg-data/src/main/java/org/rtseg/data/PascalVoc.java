@@ -26,7 +26,11 @@ public final class PascalVoc extends FileSegmentationDataset {
         this.labelFolder = builder.augmented ? "SegmentationClassAug" : "SegmentationClass";
     }
 
-    /** A builder; the default split is {@code train}. */
+    /**
+     * A builder; the default split is {@code train}.
+     *
+     * @return a new builder, to be given a root with {@code setRoot}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -70,7 +74,13 @@ public final class PascalVoc extends FileSegmentationDataset {
             super("train");
         }
 
-        /** Read labels from {@code SegmentationClassAug} (the SBD-augmented set). */
+        /**
+         * Read labels from {@code SegmentationClassAug} (the SBD-augmented set).
+         *
+         * @param augmented true for {@code SegmentationClassAug}, false for {@code SegmentationClass} (the
+         *     default)
+         * @return this builder
+         */
         public Builder optAugmented(boolean augmented) {
             this.augmented = augmented;
             return this;

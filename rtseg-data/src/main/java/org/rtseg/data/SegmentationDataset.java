@@ -39,19 +39,29 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
     private final long seed;
     private final AtomicInteger epoch = new AtomicInteger(-1);
 
-    /** Builds from the builder's sampling, transform and seed. */
+    /**
+     * Builds from the builder's sampling, transform and seed.
+     *
+     * @param builder the concrete dataset's builder, with its options set
+     */
     protected SegmentationDataset(Builder<?> builder) {
         super(builder);
         this.transform = builder.transform;
         this.seed = builder.seed;
     }
 
-    /** Class names, palette, label file convention and official averaging rule. */
+    /**
+     * Class names, palette, label file convention and official averaging rule.
+     *
+     * @return the dataset's label format, never null
+     */
     public abstract LabelFormat format();
 
     /**
      * Decodes sample {@code index} without transform: the image and its labels in class ids.
      *
+     * @param index the sample, from 0 to {@code size() - 1}
+     * @return the decoded image and its label map at the file's size
      * @throws InvalidDataException naming the file when it is missing, corrupt or inconsistent
      */
     public abstract LabeledImage load(long index) throws IOException;
@@ -69,22 +79,38 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
         prepare(null);
     }
 
-    /** The transform applied by {@link #get}. */
+    /**
+     * The transform applied by {@link #get}.
+     *
+     * @return the transform; {@link EvalTransform#none()} unless the builder set one
+     */
     public SegmentationTransform transform() {
         return transform;
     }
 
-    /** The seed of shuffling and augmentation. */
+    /**
+     * The seed of shuffling and augmentation.
+     *
+     * @return the builder's seed, 0 by default
+     */
     public long seed() {
         return seed;
     }
 
-    /** The epoch of the current (or, before the first {@code getData}, the next) iteration. */
+    /**
+     * The epoch of the current (or, before the first {@code getData}, the next) iteration.
+     *
+     * @return the epoch, 0 or more
+     */
     public int epoch() {
         return Math.max(epoch.get(), 0);
     }
 
-    /** Makes the next {@code getData} call start epoch {@code next}, e.g. when resuming training. */
+    /**
+     * Makes the next {@code getData} call start epoch {@code next}, e.g. when resuming training.
+     *
+     * @param next the epoch the next iteration runs as, 0 for the first
+     */
     public void setEpoch(int next) {
         epoch.set(next - 1);
     }
@@ -92,6 +118,8 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
     /**
      * Makes {@link #get} augment as in epoch {@code current}: for loaders that read samples by index
      * rather than through {@code getData}, which advances the epoch itself.
+     *
+     * @param current the epoch whose augmentation {@link #get} reproduces, 0 for the first
      */
     public void useEpoch(int current) {
         epoch.set(current);
@@ -100,6 +128,12 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
     /**
      * Decodes and transforms sample {@code index} as it is in epoch {@code epoch}, without NDArrays: the
      * path of benchmarks and of callers with their own loaders.
+     *
+     * @param index the sample, from 0 to {@code size() - 1}
+     * @param epoch the epoch whose random stream drives the augmentation, 0 for the first
+     * @return the transformed image and label, as {@link #get} would turn into NDArrays
+     * @throws IOException when the sample cannot be read or decoded ({@link InvalidDataException} names
+     *     the file)
      */
     public TransformedSample sample(long index, int epoch) throws IOException {
         return transform.apply(load(index), sampleRandom(seed, epoch, index));
@@ -118,7 +152,11 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
         return super.getData(manager, sampler, executor);
     }
 
-    /** Class names in class-id order. */
+    /**
+     * Class names in class-id order.
+     *
+     * @return the names of {@link #format()}, element {@code i} naming class id {@code i}
+     */
     public List<String> classNames() {
         return format().classNames();
     }
@@ -126,6 +164,11 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
     /**
      * The random stream of one sample in one epoch. SplitMix64 finalisers decorrelate neighbouring
      * seeds, epochs and indices, which a plain {@code new Random(seed + index)} would not.
+     *
+     * @param seed the dataset's seed
+     * @param epoch the epoch, 0 for the first
+     * @param index the sample index
+     * @return a new generator, the same for the same three values
      */
     public static SplittableRandom sampleRandom(long seed, long epoch, long index) {
         long h = mix(seed ^ 0x632BE59BD9B4E019L);
@@ -150,13 +193,23 @@ public abstract class SegmentationDataset extends RandomAccessDataset {
         private SegmentationTransform transform = EvalTransform.none();
         private long seed;
 
-        /** The transform: a {@code TrainAugmentation} for training, an {@code EvalTransform} otherwise. */
+        /**
+         * The transform: a {@code TrainAugmentation} for training, an {@code EvalTransform} otherwise.
+         *
+         * @param transform the transform applied to every sample (default {@link EvalTransform#none()})
+         * @return this builder
+         */
         public T optTransform(SegmentationTransform transform) {
             this.transform = transform;
             return self();
         }
 
-        /** The seed of shuffling and augmentation (default 0). */
+        /**
+         * The seed of shuffling and augmentation (default 0).
+         *
+         * @param seed any value; the same seed gives the same batches
+         * @return this builder
+         */
         public T optSeed(long seed) {
             this.seed = seed;
             return self();

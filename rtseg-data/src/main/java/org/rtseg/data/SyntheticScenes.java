@@ -41,12 +41,23 @@ public final class SyntheticScenes extends SegmentationDataset {
         this.format = formatFor(builder.numClasses);
     }
 
-    /** A builder: 64×128 scenes, 8 classes, 1000 samples, seed 0. */
+    /**
+     * A builder: 64×128 scenes, 8 classes, 1000 samples, seed 0.
+     *
+     * @return a new builder with those defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The classes and palette of scenes with {@code numClasses} classes (2..255). */
+    /**
+     * The classes and palette of scenes with {@code numClasses} classes (2..254).
+     *
+     * @param numClasses the class count, 2 to 254
+     * @return an {@linkplain LabelFormat#indexed indexed} format named {@code synthetic}: the base classes
+     *     first, then {@code object8}, {@code object9}, ... with hashed colours
+     * @throws IllegalArgumentException when {@code numClasses} is outside 2..254
+     */
     public static LabelFormat formatFor(int numClasses) {
         if (numClasses < 2 || numClasses > 254) {
             throw new IllegalArgumentException("synthetic scenes need 2..254 classes: " + numClasses);
@@ -100,7 +111,14 @@ public final class SyntheticScenes extends SegmentationDataset {
 
         private Builder() {}
 
-        /** Scene size in pixels (at least 16×16). */
+        /**
+         * Scene size in pixels (at least 16×16).
+         *
+         * @param height rows, at least 16 (default 64)
+         * @param width columns, at least 16 (default 128)
+         * @return this builder
+         * @throws IllegalArgumentException when a side is below 16
+         */
         public Builder optImageSize(int height, int width) {
             if (height < 16 || width < 16) {
                 throw new IllegalArgumentException("scenes must be at least 16x16: " + height + "x" + width);
@@ -110,14 +128,26 @@ public final class SyntheticScenes extends SegmentationDataset {
             return this;
         }
 
-        /** Number of classes, 2..254 (default 8). */
+        /**
+         * Number of classes, 2..254 (default 8).
+         *
+         * @param numClasses the class count; above 8, the extra classes are striped objects
+         * @return this builder
+         * @throws IllegalArgumentException when {@code numClasses} is outside 2..254
+         */
         public Builder optNumClasses(int numClasses) {
             formatFor(numClasses);
             this.numClasses = numClasses;
             return this;
         }
 
-        /** Number of scenes (default 1000). */
+        /**
+         * Number of scenes (default 1000).
+         *
+         * @param length the dataset size, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException when {@code length} is below 1
+         */
         public Builder optNumSamples(int length) {
             if (length < 1) {
                 throw new IllegalArgumentException("need at least one scene: " + length);
@@ -131,7 +161,11 @@ public final class SyntheticScenes extends SegmentationDataset {
             return this;
         }
 
-        /** Builds the dataset. */
+        /**
+         * Builds the dataset.
+         *
+         * @return the dataset; it needs no {@code prepare()}, scenes are drawn on demand
+         */
         public SyntheticScenes build() {
             return new SyntheticScenes(this);
         }

@@ -18,11 +18,23 @@ public final class CsvLatencyMeter implements LatencyMeter {
     private final Map<String, Measurement> byKey = new HashMap<>();
     private final String device;
 
-    /** Reads a dataset folder or CSV file; the device name comes from its metadata when present. */
+    /**
+     * Reads a dataset folder or CSV file; the device name comes from its metadata when present.
+     *
+     * @param dataset a dataset folder or a {@code .csv} file; without metadata its path names the
+     *     device
+     * @throws IOException if the CSV or its metadata cannot be read
+     */
     public CsvLatencyMeter(Path dataset) throws IOException {
         this(LatencyDataset.read(dataset), LatencyDataset.metadata(dataset).path("device").asText(dataset.toString()));
     }
 
+    /**
+     * A meter over samples already read.
+     *
+     * @param samples the measured units; a later sample of the same key wins
+     * @param device the device the latencies are of
+     */
     public CsvLatencyMeter(List<Sample> samples, String device) {
         this.device = device;
         for (Sample s : samples) {
@@ -30,7 +42,11 @@ public final class CsvLatencyMeter implements LatencyMeter {
         }
     }
 
-    /** Number of measured units. */
+    /**
+     * Number of measured units.
+     *
+     * @return the number of distinct canonical keys
+     */
     public int size() {
         return byKey.size();
     }
@@ -45,7 +61,12 @@ public final class CsvLatencyMeter implements LatencyMeter {
         return m;
     }
 
-    /** Whether the CSV has the unit. */
+    /**
+     * Whether the CSV has the unit.
+     *
+     * @param spec the unit
+     * @return true if a measurement of its canonical key was read
+     */
     public boolean has(BlockSpec spec) {
         return byKey.containsKey(Units.key(Units.canonical(spec)));
     }

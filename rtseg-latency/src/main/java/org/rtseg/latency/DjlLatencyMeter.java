@@ -25,8 +25,8 @@ import org.rtseg.core.blocks.BlockSpec;
  * measured twice differs by more than one trial's spread (where its buffers land, page faults of
  * large outputs; one convolution gave 91, 77, 78, 77, 92 and 78 ms in six trials on the 2-core
  * development VM). The first measurement of a JVM is preceded by an untimed engine warm-up.
- * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's
- * ({@code ai.djl.pytorch.num_threads}, fixed before the engine loads).
+ * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's,
+ * fixed before the engine loads ({@link Engines#setThreads}).
  */
 public final class DjlLatencyMeter implements LatencyMeter {
 
@@ -44,6 +44,17 @@ public final class DjlLatencyMeter implements LatencyMeter {
         /** Defaults for collection: 3 trials of 2 warm-up and 5–30 runs, 5 % spread, 2 s. */
         public static final Options DEFAULT = new Options(2, 5, 30, 0.05, 2.0, 3);
 
+        /**
+         * Checks the options.
+         *
+         * @param warmup untimed runs first, at least 0
+         * @param minRepetitions timed runs at least, at least 1
+         * @param maxRepetitions timed runs at most, at least {@code minRepetitions}
+         * @param targetSpread stop once IQR / median is below this, positive
+         * @param maxSeconds stop timing a trial after this long, positive
+         * @param trials independent trials per unit, at least 1
+         * @throws IllegalArgumentException if an option is out of range
+         */
         public Options {
             if (warmup < 0 || minRepetitions < 1 || maxRepetitions < minRepetitions || targetSpread <= 0 || maxSeconds <= 0 || trials < 1) {
                 throw new IllegalArgumentException(
@@ -60,6 +71,12 @@ public final class DjlLatencyMeter implements LatencyMeter {
     private final Device device;
     private final Options options;
 
+    /**
+     * A meter on a device.
+     *
+     * @param device where the units run
+     * @param options how long to measure
+     */
     public DjlLatencyMeter(Device device, Options options) {
         this.device = device;
         this.options = options;
@@ -70,12 +87,20 @@ public final class DjlLatencyMeter implements LatencyMeter {
         return device.toString();
     }
 
-    /** The intra-op threads libtorch runs with in this JVM. */
+    /**
+     * The intra-op threads libtorch runs with in this JVM ({@link Engines#threads()}: loads the engine).
+     *
+     * @return the count in force
+     */
     public static int threads() {
-        return Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        return Engines.threads();
     }
 
-    /** The engine name and version, e.g. {@code PyTorch 2.7.1}. */
+    /**
+     * The engine name and version, e.g. {@code PyTorch 2.7.1}.
+     *
+     * @return the name and version, separated by a space (loads the engine if needed)
+     */
     public static String engine() {
         Engine e = Engines.pytorch();
         return e.getEngineName() + " " + e.getVersion();
@@ -111,6 +136,11 @@ public final class DjlLatencyMeter implements LatencyMeter {
     /**
      * Times eval forwards of an initialised block (e.g. a whole extracted network) on inputs that live
      * on this meter's device: one trial.
+     *
+     * @param block the initialised block, run in eval mode
+     * @param inputs its inputs, on this meter's device
+     * @param manager the manager under which each run's scope is opened
+     * @return the median and IQR of the timed runs
      */
     public Measurement time(Block block, NDList inputs, NDManager manager) {
         ParameterStore ps = new ParameterStore(manager, false);

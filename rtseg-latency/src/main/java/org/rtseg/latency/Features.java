@@ -26,6 +26,17 @@ public record Features(List<String> types, List<String> params, List<String> wid
     /** The numeric features after the one-hot. */
     public static final List<String> BASE = List.of("log2_in", "log2_out", "log2_height", "log2_width", "stride");
 
+    /**
+     * Copies the name lists and checks the normalisation's length.
+     *
+     * @param types the type vocabulary, in one-hot order
+     * @param params qualified parameter names
+     * @param widths qualified width names
+     * @param mean per-feature mean, one entry per feature
+     * @param std per-feature deviation, one entry per feature
+     * @throws IllegalArgumentException if {@code mean} or {@code std} does not have one entry per
+     *     feature
+     */
     public Features {
         types = List.copyOf(types);
         params = List.copyOf(params);
@@ -36,28 +47,51 @@ public record Features(List<String> types, List<String> params, List<String> wid
         }
     }
 
-    /** Number of features. */
+    /**
+     * Number of features.
+     *
+     * @return types + {@link #BASE} + parameters + widths
+     */
     public int size() {
         return mean.length;
     }
 
-    /** Index of log₂ input channels. */
+    /**
+     * Index of log₂ input channels.
+     *
+     * @return the index in a feature vector
+     */
     public int inIndex() {
         return types.size();
     }
 
-    /** Index of log₂ output channels. */
+    /**
+     * Index of log₂ output channels.
+     *
+     * @return the index in a feature vector
+     */
     public int outIndex() {
         return types.size() + 1;
     }
 
-    /** Index of a type's width, or -1 when the model has no such width. */
+    /**
+     * Index of a type's width, or -1 when the model has no such width.
+     *
+     * @param type the block type name
+     * @param key the width's local key, e.g. {@code expand}
+     * @return the index in a feature vector, or -1
+     */
     public int widthIndex(String type, String key) {
         int i = widths.indexOf(type + "." + key);
         return i < 0 ? -1 : types.size() + BASE.size() + params.size() + i;
     }
 
-    /** The vocabulary of some specs, with standardisation fitted on them. */
+    /**
+     * The vocabulary of some specs, with standardisation fitted on them.
+     *
+     * @param specs the units, not empty
+     * @return features whose vocabulary is every type, parameter and width of the specs, sorted
+     */
     public static Features fit(List<BlockSpec> specs) {
         TreeSet<String> t = new TreeSet<>();
         TreeSet<String> p = new TreeSet<>();
@@ -94,7 +128,14 @@ public record Features(List<String> types, List<String> params, List<String> wid
         return new Features(raw.types, raw.params, raw.widths, mean, std);
     }
 
-    /** The features before standardising. */
+    /**
+     * The features before standardising.
+     *
+     * @param spec the unit
+     * @return a new vector of {@link #size()} entries
+     * @throws IllegalArgumentException if the unit's type or one of its parameters is not in the
+     *     vocabulary
+     */
     public double[] raw(BlockSpec spec) {
         int type = types.indexOf(spec.type());
         if (type < 0) {
@@ -127,7 +168,14 @@ public record Features(List<String> types, List<String> params, List<String> wid
         return x;
     }
 
-    /** The standardised features. */
+    /**
+     * The standardised features.
+     *
+     * @param spec the unit
+     * @return a new vector of {@link #size()} entries, the predictor's input row
+     * @throws IllegalArgumentException if the unit's type or one of its parameters is not in the
+     *     vocabulary
+     */
     public float[] encode(BlockSpec spec) {
         double[] x = raw(spec);
         float[] f = new float[x.length];

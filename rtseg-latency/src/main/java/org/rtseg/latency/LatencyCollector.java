@@ -26,7 +26,11 @@ public final class LatencyCollector {
      * @param seconds time this run spent measuring
      */
     public record Progress(int done, int total, int measured, double seconds) {
-        /** Units measured per minute in this run. */
+        /**
+         * Units measured per minute in this run.
+         *
+         * @return the rate, or 0 before any time has passed
+         */
         public double perMinute() {
             return seconds == 0 ? 0 : measured * 60 / seconds;
         }
@@ -38,6 +42,7 @@ public final class LatencyCollector {
      * @param dataset the dataset folder; its CSV is created or appended to
      * @param progress called after each unit
      * @return the final progress
+     * @throws IOException if the dataset cannot be read or appended to
      */
     public static Progress collect(LatencyMeter meter, List<BlockSpec> specs, Path dataset, Consumer<Progress> progress) throws IOException {
         Set<String> have = new HashSet<>();

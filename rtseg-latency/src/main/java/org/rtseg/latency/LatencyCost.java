@@ -117,17 +117,29 @@ public final class LatencyCost implements CostModel, AutoCloseable {
         }
     }
 
-    /** Number of units (rows of the MLP batch). */
+    /**
+     * Number of units (rows of the MLP batch).
+     *
+     * @return the number of units of every candidate path
+     */
     public int units() {
         return units;
     }
 
-    /** Number of distinct channel spaces whose soft counts enter the features. */
+    /**
+     * Number of distinct channel spaces whose soft counts enter the features.
+     *
+     * @return the number of spaces
+     */
     public int softCounts() {
         return spaces.size();
     }
 
-    /** Number of path probabilities (all candidates of the searched mixed blocks). */
+    /**
+     * Number of path probabilities (all candidates of the searched mixed blocks).
+     *
+     * @return the total number of candidates over the searched mixed blocks
+     */
     public int paths() {
         return paths;
     }

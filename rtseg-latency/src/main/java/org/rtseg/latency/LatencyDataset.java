@@ -50,12 +50,24 @@ public final class LatencyDataset {
 
     private LatencyDataset() {}
 
-    /** The CSV of a dataset folder, or the file itself when given a CSV file. */
+    /**
+     * The CSV of a dataset folder, or the file itself when given a CSV file.
+     *
+     * @param dataset a dataset folder or a {@code .csv} file
+     * @return the CSV file's path (it need not exist)
+     */
     public static Path csv(Path dataset) {
         return Files.isDirectory(dataset) || !dataset.toString().endsWith(".csv") ? dataset.resolve(CSV) : dataset;
     }
 
-    /** Reads every measured row (rows without a latency are skipped), the last row of a key winning. */
+    /**
+     * Reads every measured row (rows without a latency are skipped), the last row of a key winning.
+     *
+     * @param dataset a dataset folder or a {@code .csv} file
+     * @return one sample per distinct unit, in order of first appearance
+     * @throws IOException if the CSV is missing or unreadable, or a row other than a cut-short last
+     *     one does not parse
+     */
     public static List<Sample> read(Path dataset) throws IOException {
         Map<String, Sample> byKey = new LinkedHashMap<>();
         for (Row r : rows(dataset)) {
@@ -66,10 +78,24 @@ public final class LatencyDataset {
         return new ArrayList<>(byKey.values());
     }
 
-    /** A CSV row: a spec and, when measured, its latency. */
+    /**
+     * A CSV row: a spec and, when measured, its latency.
+     *
+     * @param spec the unit
+     * @param measurement its latency, or null for a unit still to be measured
+     */
     public record Row(BlockSpec spec, Measurement measurement) {}
 
-    /** Every row, measured or not, in file order. */
+    /**
+     * Every row, measured or not, in file order.
+     *
+     * <p>A last row without a final newline that does not parse (one a kill cut short) is skipped.
+     *
+     * @param dataset a dataset folder or a {@code .csv} file
+     * @return the rows, repeated keys included
+     * @throws IOException if the CSV is missing or unreadable, lacks the header, or a row does not
+     *     parse
+     */
     public static List<Row> rows(Path dataset) throws IOException {
         Path file = csv(dataset);
         List<String> lines;
@@ -126,7 +152,13 @@ public final class LatencyDataset {
         return new Row(spec, new Measurement(Double.parseDouble(f[8].trim()), iqr, reps));
     }
 
-    /** The CSV row of a spec; {@code m} null leaves the latency columns empty. */
+    /**
+     * The CSV row of a spec; {@code m} null leaves the latency columns empty.
+     *
+     * @param spec the unit
+     * @param m its latency, or null
+     * @return the row, without a line end
+     */
     public static String format(BlockSpec spec, Measurement m) {
         BlockArgs a = spec.args();
         String head = String.join(",", spec.type(), Integer.toString(a.inChannels()), Integer.toString(a.outChannels()),
@@ -135,7 +167,15 @@ public final class LatencyDataset {
         return m == null ? head + ",,," : head + String.format(Locale.ROOT, ",%.5f,%.5f,%d", m.medianMs(), m.iqrMs(), m.repetitions());
     }
 
-    /** An appending writer, creating the file with its header when absent. */
+    /**
+     * An appending writer, creating the file with its header when absent.
+     *
+     * <p>A last row that a kill cut short (no final newline) is removed first.
+     *
+     * @param dataset the dataset folder; created if missing
+     * @return a writer of rows; the caller closes it
+     * @throws IOException if the CSV cannot be created, truncated or opened
+     */
     public static Appender append(Path dataset) throws IOException {
         Files.createDirectories(dataset);
         Path file = dataset.resolve(CSV);
@@ -176,6 +216,13 @@ public final class LatencyDataset {
             this.writer = writer;
         }
 
+        /**
+         * Appends one row and flushes it.
+         *
+         * @param spec the unit
+         * @param m its latency, or null for a unit still to be measured
+         * @throws IOException if the row cannot be written
+         */
         public void write(BlockSpec spec, Measurement m) throws IOException {
             writer.write(format(spec, m));
             writer.newLine();
@@ -188,19 +235,36 @@ public final class LatencyDataset {
         }
     }
 
-    /** Reads {@code dataset.json}, or an empty object when the dataset has none (e.g. an imported CSV). */
+    /**
+     * Reads {@code dataset.json}, or an empty object when the dataset has none (e.g. an imported CSV).
+     *
+     * @param dataset a dataset folder, or a CSV file whose folder holds the metadata
+     * @return the metadata object
+     * @throws IOException if the file exists but cannot be read or is not JSON
+     */
     public static ObjectNode metadata(Path dataset) throws IOException {
         Path file = (Files.isDirectory(dataset) ? dataset : dataset.getParent() == null ? Path.of(".") : dataset.getParent()).resolve(METADATA);
         return Files.exists(file) ? (ObjectNode) JSON.readTree(file.toFile()) : JSON.createObjectNode();
     }
 
-    /** Writes {@code dataset.json}, atomically. */
+    /**
+     * Writes {@code dataset.json}, atomically.
+     *
+     * @param dataset the dataset folder; created if missing
+     * @param metadata the object to write
+     * @throws IOException if the file cannot be written
+     */
     public static void writeMetadata(Path dataset, ObjectNode metadata) throws IOException {
         Files.createDirectories(dataset);
         AtomicFiles.writeString(dataset.resolve(METADATA), JSON.writeValueAsString(metadata));
     }
 
-    /** Metadata describing this JVM's measurement setup: device, threads, engine, date, host. */
+    /**
+     * Metadata describing this JVM's measurement setup: device, threads, engine, date, host.
+     *
+     * @param device the device the latencies are measured on, as a label (e.g. {@code cpu()})
+     * @return a new object with device, threads, engine, date, cpu, cores, os and java
+     */
     public static ObjectNode hostMetadata(String device) {
         ObjectNode m = JSON.createObjectNode();
         m.put("device", device);

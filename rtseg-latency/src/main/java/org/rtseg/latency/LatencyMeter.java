@@ -12,6 +12,10 @@ public interface LatencyMeter {
      */
     Measurement measure(BlockSpec spec);
 
-    /** The device the latencies are of, for metadata, e.g. {@code cpu} or {@code pixel7-cpu}. */
+    /**
+     * The device the latencies are of, for metadata, e.g. {@code cpu} or {@code pixel7-cpu}.
+     *
+     * @return the device's name
+     */
     String device();
 }

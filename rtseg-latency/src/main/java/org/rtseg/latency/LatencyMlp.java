@@ -79,6 +79,19 @@ public final class LatencyMlp implements AutoCloseable {
         /** Defaults: 128-128-64-32 hidden, up to 20 000 steps of 128, lr 3e-3, patience 3000. */
         public static final FitOptions DEFAULT = new FitOptions(List.of(128, 128, 64, 32), 20_000, 128, 3e-3, 3000, 100, 42);
 
+        /**
+         * Checks the settings.
+         *
+         * @param hidden the four hidden widths, each positive
+         * @param maxSteps Adam steps at most, positive
+         * @param batch mini-batch size, positive (capped at the training set's size)
+         * @param learningRate initial learning rate, positive
+         * @param patience steps without improvement before stopping, positive
+         * @param evalEvery steps between validation checks, positive
+         * @param seed seed of the initial weights and batch order
+         * @throws IllegalArgumentException if there are not four positive hidden widths or a count
+         *     or the learning rate is not positive
+         */
         public FitOptions {
             hidden = List.copyOf(hidden);
             if (hidden.size() != 4 || hidden.stream().anyMatch(h -> h < 1)) {
@@ -89,6 +102,12 @@ public final class LatencyMlp implements AutoCloseable {
             }
         }
 
+        /**
+         * These settings with another step limit.
+         *
+         * @param steps Adam steps at most, positive
+         * @return new settings, otherwise the same
+         */
         public FitOptions withMaxSteps(int steps) {
             return new FitOptions(hidden, steps, batch, learningRate, patience, evalEvery, seed);
         }
@@ -124,27 +143,48 @@ public final class LatencyMlp implements AutoCloseable {
         return new LatencyMlp(model, net, d);
     }
 
-    /** The description: features, provenance, training figures. */
+    /**
+     * The description: features, provenance, training figures.
+     *
+     * @return the description that {@link #save} writes
+     */
     public Description description() {
         return description;
     }
 
+    /**
+     * The input encoding: vocabulary and standardisation.
+     *
+     * @return the features of the description
+     */
     public Features features() {
         return description.features();
     }
 
-    /** The constant added to a whole network's sum of unit latencies, ms. */
+    /**
+     * The constant added to a whole network's sum of unit latencies, ms.
+     *
+     * @return the offset in milliseconds; 0 until calibrated, may be negative
+     */
     public double networkOffsetMs() {
         return description.networkOffsetMs();
     }
 
-    /** Sets the per-network offset (see {@link NetworkCalibration}). */
+    /**
+     * Sets the per-network offset (see {@link NetworkCalibration}).
+     *
+     * @param offset the offset in milliseconds, may be negative
+     */
     public void setNetworkOffsetMs(double offset) {
         description = new Description(description.format(), description.hidden(), description.features(), description.measuredOn(),
                 description.training(), offset);
     }
 
-    /** The device the weights live on. */
+    /**
+     * The device the weights live on.
+     *
+     * @return the model's device
+     */
     public Device device() {
         return model.getNDManager().getDevice();
     }
@@ -156,7 +196,8 @@ public final class LatencyMlp implements AutoCloseable {
      * @param validation the samples that decide when to stop (and which weights to keep)
      * @param options training settings
      * @param measuredOn metadata of the dataset (device, threads, engine…), stored with the model
-     * @return the trained predictor, weights of the best validation loss
+     * @return the trained predictor, weights of the best validation loss; the caller closes it
+     * @throws IllegalArgumentException if either sample list is empty
      */
     public static LatencyMlp fit(List<Sample> train, List<Sample> validation, FitOptions options, ObjectNode measuredOn) {
         if (train.isEmpty() || validation.isEmpty()) {
@@ -370,12 +411,24 @@ public final class LatencyMlp implements AutoCloseable {
         return net.forward(store, new NDList(rows), false).singletonOrThrow().reshape(n);
     }
 
-    /** Predicted milliseconds of one unit. */
+    /**
+     * Predicted milliseconds of one unit.
+     *
+     * @param spec the unit; its widths are written out ({@link Units#canonical}) before encoding
+     * @return the predicted latency in milliseconds
+     * @throws IllegalArgumentException if the unit's type or a parameter was not in the training data
+     */
     public double predict(BlockSpec spec) {
         return predict(List.of(spec))[0];
     }
 
-    /** Predicted milliseconds of units. */
+    /**
+     * Predicted milliseconds of units.
+     *
+     * @param specs the units; their widths are written out ({@link Units#canonical}) before encoding
+     * @return the predicted latency of each unit in milliseconds, in order
+     * @throws IllegalArgumentException if a unit's type or a parameter was not in the training data
+     */
     public double[] predict(List<BlockSpec> specs) {
         if (specs.isEmpty()) {
             return new double[0];
@@ -384,7 +437,13 @@ public final class LatencyMlp implements AutoCloseable {
         return exp(logPredict(flat(encode(canonical)), specs.size()));
     }
 
-    /** Predicted milliseconds of a whole network: its units' sum plus the per-network offset. */
+    /**
+     * Predicted milliseconds of a whole network: its units' sum plus the per-network offset.
+     *
+     * @param units the network's timed units ({@link NetworkUnits})
+     * @return the predicted latency of the network in milliseconds
+     * @throws IllegalArgumentException if a unit's type or a parameter was not in the training data
+     */
     public double predictNetwork(List<BlockSpec> units) {
         double sum = networkOffsetMs();
         for (double v : predict(units)) {
@@ -393,7 +452,12 @@ public final class LatencyMlp implements AutoCloseable {
         return sum;
     }
 
-    /** Saves weights and description into a folder, replacing the files there. */
+    /**
+     * Saves weights and description into a folder, replacing the files there.
+     *
+     * @param dir the model folder; created if missing
+     * @throws IOException if a file cannot be written
+     */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + PARAMS, ".tmp");
@@ -404,12 +468,27 @@ public final class LatencyMlp implements AutoCloseable {
         AtomicFiles.writeString(dir.resolve(DESCRIPTION), LatencyDataset.JSON.writeValueAsString(description));
     }
 
-    /** Loads a model folder onto the CPU. */
+    /**
+     * Loads a model folder onto the CPU.
+     *
+     * @param dir a folder written by {@link #save}
+     * @return the predictor, weights frozen; the caller closes it
+     * @throws IOException if the folder holds no description, its format is not {@link #FORMAT},
+     *     or the weights cannot be read
+     */
     public static LatencyMlp load(Path dir) throws IOException {
         return load(dir, Device.cpu());
     }
 
-    /** Loads a model folder onto a device. */
+    /**
+     * Loads a model folder onto a device.
+     *
+     * @param dir a folder written by {@link #save}
+     * @param device where the weights live
+     * @return the predictor, weights frozen; the caller closes it
+     * @throws IOException if the folder holds no description, its format is not {@link #FORMAT},
+     *     or the weights cannot be read
+     */
     public static LatencyMlp load(Path dir, Device device) throws IOException {
         Path json = dir.resolve(DESCRIPTION);
         if (!Files.isRegularFile(json)) {
@@ -431,7 +510,11 @@ public final class LatencyMlp implements AutoCloseable {
         return mlp;
     }
 
-    /** The flat weights, in parameter order, for comparisons. */
+    /**
+     * The flat weights, in parameter order, for comparisons.
+     *
+     * @return a copy of every parameter's values, one array per parameter
+     */
     public List<float[]> weights() {
         return snapshot();
     }

@@ -11,6 +11,14 @@ import java.util.Arrays;
  */
 public record Measurement(double medianMs, double iqrMs, int repetitions) {
 
+    /**
+     * Checks the values.
+     *
+     * @param medianMs median milliseconds per run, at least 0
+     * @param iqrMs interquartile range in milliseconds, at least 0
+     * @param repetitions timed runs behind the median, at least 1
+     * @throws IllegalArgumentException if a value is out of range (or NaN)
+     */
     public Measurement {
         if (!(medianMs >= 0) || !(iqrMs >= 0) || repetitions < 1) {
             throw new IllegalArgumentException("a measurement needs median ≥ 0, IQR ≥ 0 and ≥ 1 repetition, got " + medianMs + ", " + iqrMs
@@ -18,12 +26,22 @@ public record Measurement(double medianMs, double iqrMs, int repetitions) {
         }
     }
 
-    /** The spread relative to the median. */
+    /**
+     * The spread relative to the median.
+     *
+     * @return IQR / median, or 0 when the median is 0
+     */
     public double relativeSpread() {
         return medianMs == 0 ? 0 : iqrMs / medianMs;
     }
 
-    /** Median and IQR of raw timings (sorted in place). */
+    /**
+     * Median and IQR of raw timings (read, not changed).
+     *
+     * @param ms timings in milliseconds; the first {@code n} are used
+     * @param n number of timings, at least 1
+     * @return the median and linear-interpolated IQR of the {@code n} timings
+     */
     public static Measurement of(double[] ms, int n) {
         double[] v = Arrays.copyOf(ms, n);
         Arrays.sort(v);
@@ -33,6 +51,10 @@ public record Measurement(double medianMs, double iqrMs, int repetitions) {
     /**
      * Independent trials of one thing: the median of their medians, the largest of their IQRs and
      * the spread of their medians (so disagreeing trials show as spread), all their repetitions.
+     *
+     * @param trials the trials, at least one
+     * @return the combined measurement
+     * @throws IllegalArgumentException if there is no trial
      */
     public static Measurement ofTrials(Measurement... trials) {
         if (trials.length == 0) {

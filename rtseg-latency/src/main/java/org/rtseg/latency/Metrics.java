@@ -18,7 +18,14 @@ import java.util.stream.IntStream;
  */
 public record Metrics(int count, double mape, double within5, double within10, double within15, double rmseMs, double spearman) {
 
-    /** The metrics of predictions against measurements (same order, measurements positive). */
+    /**
+     * The metrics of predictions against measurements (same order, measurements positive).
+     *
+     * @param predicted predicted latencies, ms
+     * @param measured measured latencies, ms, one per prediction
+     * @return the metrics
+     * @throws IllegalArgumentException if the arrays are empty or differ in length
+     */
     public static Metrics of(double[] predicted, double[] measured) {
         int n = predicted.length;
         if (n == 0 || measured.length != n) {
@@ -40,7 +47,13 @@ public record Metrics(int count, double mape, double within5, double within10, d
         return new Metrics(n, 100 * ape / n, 100.0 * w5 / n, 100.0 * w10 / n, 100.0 * w15 / n, Math.sqrt(se / n), spearman(predicted, measured));
     }
 
-    /** Spearman's ρ: Pearson correlation of the ranks (ties share their mean rank). */
+    /**
+     * Spearman's ρ: Pearson correlation of the ranks (ties share their mean rank).
+     *
+     * @param a one series
+     * @param b the other, as long as {@code a}
+     * @return ρ in [−1, 1]; 1 for fewer than 2 values, 0 when either series is constant
+     */
     public static double spearman(double[] a, double[] b) {
         if (a.length < 2) {
             return 1;

@@ -50,6 +50,13 @@ public final class NetworkCalibration {
     /**
      * The extracted subnet {@code index} of a search space: every mask keeps each channel with a
      * probability drawn in [minKeep, 1] (at least one), every mixed block takes a random path.
+     *
+     * @param supernet the search space
+     * @param seed seed of the draws; with {@code index} it decides the subnet
+     * @param index which subnet of the seed's sequence
+     * @param minKeep the least keep probability of a mask, in [0, 1]
+     * @param device where the subnet lives
+     * @return a new model of the extracted subnet, freshly initialised; the caller closes it
      */
     public static Model randomSubnet(SupernetConfig supernet, long seed, int index, double minKeep, Device device) {
         return draw(supernet, seed, index, minKeep, device);
@@ -80,7 +87,14 @@ public final class NetworkCalibration {
         }
     }
 
-    /** Times a whole network's eval forward at an input size. */
+    /**
+     * Times a whole network's eval forward at an input size.
+     *
+     * @param model the network; its device should be the meter's
+     * @param input the NCHW input shape, filled with standard normal values
+     * @param meter the meter that runs one trial
+     * @return the measurement of that trial
+     */
     public static Measurement measure(Model model, Shape input, DjlLatencyMeter meter) {
         try (NDManager m = model.getNDManager().newSubManager()) {
             NDList x = new NDList(m.randomNormal(0, 1, input, DataType.FLOAT32, model.getNDManager().getDevice()));
@@ -97,8 +111,10 @@ public final class NetworkCalibration {
      * @param count random subnets
      * @param input input size, batch 1
      * @param meter the meter (its device runs the networks)
+     * @param device where the networks are built: the meter's device
      * @param seed seed of the subnets
      * @param log progress lines
+     * @return the networks, the fitted offset and the errors (see {@link #calibrate})
      */
     public static Result run(LatencyMlp mlp, SupernetConfig supernet, List<SupernetConfig> extra, int count, Shape input,
             DjlLatencyMeter meter, Device device, long seed, Consumer<String> log) {
@@ -116,7 +132,12 @@ public final class NetworkCalibration {
         return calibrate(nets);
     }
 
-    /** Fits the offset on the even-indexed networks and reports errors on the odd-indexed ones (all, when fewer than 4). */
+    /**
+     * Fits the offset on the even-indexed networks and reports errors on the odd-indexed ones (all, when fewer than 4).
+     *
+     * @param nets the measured networks, at least one
+     * @return the networks, the offset (median residual of the fitting half) and the errors
+     */
     public static Result calibrate(List<Network> nets) {
         List<Network> fit = new ArrayList<>();
         List<Network> eval = new ArrayList<>();

@@ -43,19 +43,37 @@ public final class NetworkUnits {
     /** Where a unit's channel count comes from. */
     public sealed interface Ref permits ConvOut, ConvIn, Label, Fixed {}
 
-    /** The output space of a convolution. */
+    /**
+     * The output space of a convolution.
+     *
+     * @param conv the convolution
+     */
     public record ConvOut(ConvBnAct conv) implements Ref {}
 
-    /** The input space of a convolution. */
+    /**
+     * The input space of a convolution.
+     *
+     * @param conv the convolution
+     */
     public record ConvIn(ConvBnAct conv) implements Ref {}
 
-    /** A labelled space of the graph, e.g. {@code segment.stage2}. */
+    /**
+     * A labelled space of the graph, e.g. {@code segment.stage2}.
+     *
+     * @param label the label given by {@link ChannelGraph#label}
+     */
     public record Label(String label) implements Ref {}
 
     /** A count search cannot change (the image, the classes). */
     public record Fixed() implements Ref {}
 
-    /** The channel space a reference names in the network's graph, or null for a {@link Fixed} count. */
+    /**
+     * The channel space a reference names in the network's graph, or null for a {@link Fixed} count.
+     *
+     * @param ref the reference
+     * @param graph the network's channel graph
+     * @return the space, or null for {@link Fixed} (or a convolution or label the graph lacks)
+     */
     public static ChannelGraph.Space space(Ref ref, ChannelGraph graph) {
         if (ref instanceof ConvOut o) {
             return graph.convolutionOutputs().get(o.conv());
@@ -79,17 +97,35 @@ public final class NetworkUnits {
      */
     public record Unit(String path, BlockSpec spec, Ref in, Ref out, Map<String, Ref> widths, MixedBlock mixed, int candidate) {}
 
-    /** The units of the eval graph: chosen paths only. */
+    /**
+     * The units of the eval graph: chosen paths only.
+     *
+     * @param net the network
+     * @param input the NCHW input shape; height and width are rounded up to multiples of 32
+     * @return the units in forward order; unmodifiable
+     */
     public static List<Unit> of(Supernet net, Shape input) {
         return decompose(net, input, false);
     }
 
-    /** The units with every candidate path of every mixed block (the search space). */
+    /**
+     * The units with every candidate path of every mixed block (the search space).
+     *
+     * @param net the network
+     * @param input the NCHW input shape; height and width are rounded up to multiples of 32
+     * @return the units in forward order, skip paths left out; unmodifiable
+     */
     public static List<Unit> allCandidates(Supernet net, Shape input) {
         return decompose(net, input, true);
     }
 
-    /** The specs of {@link #of}. */
+    /**
+     * The specs of {@link #of}.
+     *
+     * @param net the network
+     * @param input the NCHW input shape; height and width are rounded up to multiples of 32
+     * @return the eval graph's unit specs, in forward order
+     */
     public static List<BlockSpec> specs(Supernet net, Shape input) {
         return of(net, input).stream().map(Unit::spec).toList();
     }

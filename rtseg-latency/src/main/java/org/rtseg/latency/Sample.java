@@ -10,7 +10,11 @@ import org.rtseg.core.blocks.BlockSpec;
  */
 public record Sample(BlockSpec spec, Measurement measurement) {
 
-    /** The median, milliseconds. */
+    /**
+     * The median, milliseconds.
+     *
+     * @return the measurement's median
+     */
     public double ms() {
         return measurement.medianMs();
     }

@@ -58,12 +58,22 @@ public final class SpecSampler {
         templates.addAll(unique.values());
     }
 
-    /** The distinct units of the search space at full width. */
+    /**
+     * The distinct units of the search space at full width.
+     *
+     * @return the templates' specs, one per distinct key, at every input size
+     */
     public List<BlockSpec> templates() {
         return templates.stream().map(NetworkUnits.Unit::spec).toList();
     }
 
-    /** The first {@code n} samples. */
+    /**
+     * The first {@code n} samples.
+     *
+     * @param n number of samples, at least 0
+     * @return samples 0 to n − 1, in order
+     * @throws IllegalStateException as {@link #sample} does
+     */
     public List<BlockSpec> samples(int n) {
         List<BlockSpec> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -72,7 +82,13 @@ public final class SpecSampler {
         return out;
     }
 
-    /** Sample {@code i}. */
+    /**
+     * Sample {@code i}.
+     *
+     * @param i the sample's index, at least 0
+     * @return a canonical spec that builds, the same for the same seed and index
+     * @throws IllegalStateException if 50 draws give no unit that builds
+     */
     public BlockSpec sample(int i) {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
         for (int attempt = 0; attempt < 50; attempt++) {

@@ -67,6 +67,8 @@ public final class TargetSearch {
     /**
      * Keeps at least one channel in every group: a group whose mask weights all fell below the
      * threshold gets its largest weight set just above it (a network needs a channel per feature).
+     *
+     * @param space the search space whose mask weights are adjusted in place
      */
     public static void keepOneChannel(SearchSpace space) {
         for (ChannelMask mask : space.masks()) {

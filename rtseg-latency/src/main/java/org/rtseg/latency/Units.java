@@ -46,10 +46,22 @@ public final class Units {
 
     private Units() {}
 
-    /** A unit ready to initialise and run: the block and the shapes of its inputs (batch 1). */
+    /**
+     * A unit ready to initialise and run: the block and the shapes of its inputs (batch 1).
+     *
+     * @param block the uninitialised block
+     * @param inputs the NCHW shape of each input, batch 1 ({@code bga} has two)
+     */
     public record Built(RtsegBlock block, List<Shape> inputs) {}
 
-    /** Builds the unit a spec describes (uninitialised). */
+    /**
+     * Builds the unit a spec describes (uninitialised).
+     *
+     * @param spec a unit of {@link #OWN} or a registered block type
+     * @return the block and its input shapes
+     * @throws IllegalArgumentException if the type is unknown, the arguments cannot make a block,
+     *     or a width the unit needs is missing
+     */
     public static Built build(BlockSpec spec) {
         BlockArgs a = spec.args();
         Shape x = new Shape(1, a.inChannels(), spec.height(), spec.width());
@@ -103,6 +115,10 @@ public final class Units {
      * {@link ConvBnAct} children that carry a width key) take their built value when the spec does
      * not give them, so an unpruned block and the same block with its default widths written out
      * have one key and one feature vector.
+     *
+     * @param spec the unit
+     * @return the spec with its widths written out, or {@code spec} itself when nothing is added or
+     *     the unit cannot be built in this JVM
      */
     public static BlockSpec canonical(BlockSpec spec) {
         Built built;
@@ -133,25 +149,46 @@ public final class Units {
         }
     }
 
-    /** The unit's MACs at its input, by the core's counting rule. */
+    /**
+     * The unit's MACs at its input, by the core's counting rule.
+     *
+     * @param spec the unit
+     * @return its multiply-accumulates for one input of batch 1
+     * @throws IllegalArgumentException if the unit cannot be built
+     */
     public static long macs(BlockSpec spec) {
         Built b = build(spec);
         return Complexity.of(b.block(), b.inputs().get(0), Complexity.Options.EVAL).macs();
     }
 
-    /** A canonical one-line key of a spec: {@code type|in|out|stride|HxW|params|widths}. */
+    /**
+     * A canonical one-line key of a spec: {@code type|in|out|stride|HxW|params|widths}.
+     *
+     * @param spec the unit
+     * @return the key; equal specs give equal keys
+     */
     public static String key(BlockSpec spec) {
         BlockArgs a = spec.args();
         return spec.type() + "|" + a.inChannels() + "|" + a.outChannels() + "|" + a.stride() + "|" + spec.height() + "x" + spec.width()
                 + "|" + formatParams(a.params()) + "|" + formatWidths(a.widths());
     }
 
-    /** {@code k=v;k=v}, keys sorted, numbers without trailing zeros. */
+    /**
+     * {@code k=v;k=v}, keys sorted, numbers without trailing zeros.
+     *
+     * @param params parameters by name
+     * @return the formatted parameters; empty for none
+     */
     public static String formatParams(Map<String, Double> params) {
         return new TreeMap<>(params).entrySet().stream().map(e -> e.getKey() + "=" + number(e.getValue())).collect(Collectors.joining(";"));
     }
 
-    /** {@code k=v;k=v}, keys sorted. */
+    /**
+     * {@code k=v;k=v}, keys sorted.
+     *
+     * @param widths widths by key
+     * @return the formatted widths; empty for none
+     */
     public static String formatWidths(Map<String, Integer> widths) {
         return new TreeMap<>(widths).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(";"));
     }
@@ -160,7 +197,14 @@ public final class Units {
         return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
-    /** Parses {@link #formatParams}. */
+    /**
+     * Parses {@link #formatParams}.
+     *
+     * @param text {@code k=v;k=v}; null or blank for none
+     * @return parameters by name, sorted
+     * @throws IllegalArgumentException if a part is not {@code key=value}
+     * @throws NumberFormatException if a value is not a number
+     */
     public static Map<String, Double> parseParams(String text) {
         Map<String, Double> m = new TreeMap<>();
         for (String[] kv : pairs(text)) {
@@ -169,7 +213,14 @@ public final class Units {
         return m;
     }
 
-    /** Parses {@link #formatWidths}. */
+    /**
+     * Parses {@link #formatWidths}.
+     *
+     * @param text {@code k=v;k=v}; null or blank for none
+     * @return widths by key, sorted
+     * @throws IllegalArgumentException if a part is not {@code key=value}
+     * @throws NumberFormatException if a value is not an integer
+     */
     public static Map<String, Integer> parseWidths(String text) {
         Map<String, Integer> m = new TreeMap<>();
         for (String[] kv : pairs(text)) {

@@ -32,7 +32,11 @@ public final class ChannelMask extends AbstractBlock {
     private final int channels;
     private final Parameter weight;
 
-    /** A mask over {@code channels} channels. */
+    /**
+     * A mask over {@code channels} channels.
+     *
+     * @param channels the number of channels of the group it masks, positive; one weight each
+     */
     public ChannelMask(int channels) {
         this.channels = channels;
         weight = addParameter(Parameter.builder()
@@ -43,17 +47,32 @@ public final class ChannelMask extends AbstractBlock {
                 .build());
     }
 
+    /**
+     * The number of channels masked.
+     *
+     * @return the length of the weight vector c
+     */
     public int channels() {
         return channels;
     }
 
-    /** The weights c. */
+    /**
+     * The weights c.
+     *
+     * @return the parameter c, shape {@code (channels)}, initialised to 1
+     */
     public Parameter weight() {
         return weight;
     }
 
     /**
      * The binarised mask b with the straight-through gradient: b = c + stopgrad(1[c &gt; 0.5] − c).
+     *
+     * @param ps the parameter store of the step
+     * @param device the device to read the weights on
+     * @param training whether the step is a training step (passed to the parameter store)
+     * @return a float32 vector of {@code channels} values, each 0 or 1 (the strongest channel always
+     *     1), whose gradient flows to c
      */
     public NDArray binary(ParameterStore ps, ai.djl.Device device, boolean training) {
         return binarize(Tensors.inScope(ps.getManager(), ps.getValue(weight, device, training)));

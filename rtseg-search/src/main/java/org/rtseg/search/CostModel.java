@@ -18,6 +18,10 @@ public interface CostModel {
      */
     NDArray cost(SearchSpace space, ParameterStore ps);
 
-    /** The unit of costs and targets, e.g. {@code GMACs} or {@code ms}. */
+    /**
+     * The unit of costs and targets, e.g. {@code GMACs} or {@code ms}.
+     *
+     * @return the unit's short name, as printed in logs and reports
+     */
     String unit();
 }

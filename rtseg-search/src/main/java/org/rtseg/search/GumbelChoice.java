@@ -28,7 +28,11 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
     private float temperature = 1f;
     private boolean decided;
 
-    /** The choice of a mixed block's path. */
+    /**
+     * The choice of a mixed block's path.
+     *
+     * @param block the mixed block whose path this chooses; one logit per candidate
+     */
     public GumbelChoice(MixedBlock block) {
         this.block = block;
         logits = addParameter(Parameter.builder()
@@ -39,11 +43,20 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
                 .build());
     }
 
+    /**
+     * The mixed block this chooses for.
+     *
+     * @return the block given to the constructor
+     */
     public MixedBlock block() {
         return block;
     }
 
-    /** The logits α. */
+    /**
+     * The logits α.
+     *
+     * @return the parameter α, one entry per candidate path, initialised to 0
+     */
     public Parameter logits() {
         return logits;
     }
@@ -73,6 +86,8 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
     /**
      * Chooses the most likely path (argmax α) and stops sampling: the searched architecture. From
      * now on {@link #probabilities} is that choice, so costs are the decided network's own.
+     *
+     * @return the chosen path, an index into the block's {@link MixedBlock#candidates()}
      */
     public int decide() {
         float[] alpha = logits.getArray().toFloatArray();
@@ -91,6 +106,11 @@ public final class GumbelChoice extends AbstractBlock implements MixedBlock.Path
     /**
      * The path probabilities softmax(α), differentiable: what cost models weigh paths by (eq. 8).
      * After {@link #decide()}, the one-hot vector of the decided path.
+     *
+     * @param ps the parameter store of the step
+     * @param device the device to read the logits on
+     * @param training whether the step is a training step (passed to the parameter store)
+     * @return a float32 vector with one probability per candidate path, summing to 1
      */
     public NDArray probabilities(ParameterStore ps, Device device, boolean training) {
         NDArray alpha = Tensors.inScope(ps.getManager(), ps.getValue(logits, device, training));

@@ -22,7 +22,15 @@ public final class OhemCrossEntropy {
         this.lossThreshold = (float) -Math.log(threshold);
     }
 
-    /** The mean loss of the hard pixels. */
+    /**
+     * The mean loss of the hard pixels.
+     *
+     * @param logits N×C×H×W class scores
+     * @param labels N×H×W class ids in [0, C), or {@link PixelCrossEntropy#IGNORE} for unlabelled pixels
+     * @return a scalar: the mean cross-entropy of the pixels above the threshold or, when fewer than
+     *     1/16 of the labelled pixels are, of the 1/16 hardest; 0 (still attached to the graph) when no
+     *     pixel is labelled
+     */
     public NDArray of(NDArray logits, NDArray labels) {
         NDArray valid = labels.neq(PixelCrossEntropy.IGNORE);
         NDArray index = labels.mul(valid).toType(DataType.INT64, false).expandDims(1);

@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.nn.ChannelGraph;
@@ -49,9 +50,16 @@ public final class SearchSpace extends AbstractBlock {
     private final long seed;
 
     /**
-     * @param supernet the network to search
+     * A search space over an initialised supernet. Its block types are checked at once: one channel
+     * of every prunable group is pruned in trial and the subnet built, so that a block whose pruned
+     * width its config cannot express (a prunable convolution without a {@code widthKey}) fails here,
+     * named, rather than at extraction after a search. Initialise the architecture parameters before
+     * use ({@link #create} does both).
+     *
+     * @param supernet the network to search, initialised (as {@link org.rtseg.core.io.ModelDirectory} leaves it)
      * @param seed seed of the Gumbel noise: step t draws from (seed, t), so a resumed search draws
      *     what an uninterrupted one would
+     * @throws IllegalArgumentException naming block and parameter when a block type cannot be extracted at pruned widths
      */
     public SearchSpace(Supernet supernet, long seed) {
         this.supernet = supernet;
@@ -72,27 +80,65 @@ public final class SearchSpace extends AbstractBlock {
             }
         }
         attach();
+        SubnetExtractor.validate(this);
     }
 
+    /**
+     * The search space of a model's supernet, ready to search: masks at 1 (every channel kept), path
+     * logits at 0 (uniform), in the model's manager.
+     *
+     * @param model a model whose block is an initialised {@link Supernet}
+     * @param seed seed of the Gumbel noise
+     * @return the search space; the model's block stays the supernet
+     */
+    public static SearchSpace create(ai.djl.Model model, long seed) {
+        SearchSpace space = new SearchSpace(org.rtseg.core.io.ModelDirectory.network(model), seed);
+        // The architecture parameters' shapes do not depend on the input: any image shape does.
+        space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
+        return space;
+    }
+
+    /**
+     * The network searched.
+     *
+     * @return the supernet, this block's child {@code supernet}
+     */
     public Supernet supernet() {
         return supernet;
     }
 
+    /**
+     * The channel graph of the supernet, which says which channels the masks prune together.
+     *
+     * @return the supernet's {@link Supernet#channelGraph()}, as taken at construction
+     */
     public ChannelGraph graph() {
         return graph;
     }
 
-    /** The masks, one per prunable group, in trace order. */
+    /**
+     * The masks, one per prunable group, in trace order.
+     *
+     * @return an unmodifiable list; mask {@code i} is child {@code mask<i>}
+     */
     public List<ChannelMask> masks() {
         return Collections.unmodifiableList(maskList);
     }
 
-    /** The path choices, one per mixed block with several candidates. */
+    /**
+     * The path choices, one per mixed block with several candidates.
+     *
+     * @return an unmodifiable list in the supernet's block order; choice {@code i} is child {@code choice<i>}
+     */
     public List<GumbelChoice> choices() {
         return Collections.unmodifiableList(choices);
     }
 
-    /** The architecture parameters: mask weights c and path logits α. */
+    /**
+     * The architecture parameters: mask weights c and path logits α.
+     *
+     * @return a new list: every mask's weights in {@link #masks()} order, then every choice's logits
+     */
     public List<Parameter> architectureParameters() {
         List<Parameter> params = new ArrayList<>();
         maskList.forEach(m -> params.add(m.weight()));
@@ -121,7 +167,12 @@ public final class SearchSpace extends AbstractBlock {
         return points;
     }
 
-    /** Samples every mixed block's path for step {@code step} at temperature {@code tau} (eq. 7). */
+    /**
+     * Samples every mixed block's path for step {@code step} at temperature {@code tau} (eq. 7).
+     *
+     * @param step the training step, from 0; with the seed it fixes the Gumbel noise
+     * @param tau the Gumbel temperature τ of the step, positive
+     */
     public void sample(long step, float tau) {
         SplittableRandom random = new SplittableRandom(seed ^ (step * 0x9E3779B97F4A7C15L));
         choices.forEach(c -> c.sample(random, tau));
@@ -132,7 +183,16 @@ public final class SearchSpace extends AbstractBlock {
         choices.forEach(GumbelChoice::decide);
     }
 
-    /** The binarised mask of a space, differentiable through the straight-through estimator. */
+    /**
+     * The binarised mask of a space, differentiable through the straight-through estimator.
+     *
+     * @param ps the parameter store of the step
+     * @param space a channel space of {@link #graph()}
+     * @param device the device of the result
+     * @param training whether the step is a training step (passed to the parameter store)
+     * @return a float32 vector of {@code space.size()} values, each 0 or 1, or null when no mask covers
+     *     the space (it is not prunable)
+     */
     public NDArray mask(ParameterStore ps, Space space, Device device, boolean training) {
         if (space instanceof Base b) {
             ChannelMask m = masks.get(b.root());
@@ -150,28 +210,44 @@ public final class SearchSpace extends AbstractBlock {
         return NDArrays.concat(parts, 0);
     }
 
-    /** The soft channel count Σb of a space (eq. 8), a scalar with the estimator's gradient. */
+    /**
+     * The soft channel count Σb of a space (eq. 8), a scalar with the estimator's gradient.
+     *
+     * @param ps the parameter store of the step
+     * @param space a channel space of {@link #graph()}
+     * @param device the device of the result
+     * @param training whether the step is a training step (passed to the parameter store)
+     * @return a float32 scalar: the kept channels, or the constant {@code space.size()} when the space is
+     *     not prunable
+     */
     public NDArray channels(ParameterStore ps, Space space, Device device, boolean training) {
         NDArray m = mask(ps, space, device, training);
         return m == null ? ps.getManager().create((float) space.size()).toDevice(device, false) : m.sum();
     }
 
-    /** The channels kept by the binarised masks, as indices into the space. */
+    /**
+     * The channels kept by the binarised masks, as indices into the space.
+     *
+     * @param space a channel space of {@link #graph()}
+     * @return the kept indices in ascending order; all of them when the space is not prunable
+     */
     public int[] kept(Space space) {
+        return kept(space, m -> ChannelMask.kept(m.weight().getArray().toFloatArray()));
+    }
+
+    /** The channels kept in a space when every mask keeps what {@code group} gives it (indices into its group). */
+    int[] kept(Space space, Function<ChannelMask, int[]> group) {
         if (space instanceof Base b) {
             ChannelMask m = masks.get(b.root());
-            if (m == null) {
-                return IntStream.range(0, b.size()).toArray();
-            }
-            return ChannelMask.kept(m.weight().getArray().toFloatArray());
+            return m == null ? IntStream.range(0, b.size()).toArray() : group.apply(m);
         }
         if (space instanceof Repeat r) {
-            return IntStream.of(kept(r.source())).flatMap(i -> IntStream.range(i * r.times(), (i + 1) * r.times())).toArray();
+            return IntStream.of(kept(r.source(), group)).flatMap(i -> IntStream.range(i * r.times(), (i + 1) * r.times())).toArray();
         }
         List<Integer> all = new ArrayList<>();
         int offset = 0;
         for (Space part : ((Concat) space).parts()) {
-            for (int i : kept(part)) {
+            for (int i : kept(part, group)) {
                 all.add(offset + i);
             }
             offset += part.size();

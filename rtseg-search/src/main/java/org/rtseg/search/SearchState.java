@@ -26,7 +26,13 @@ public final class SearchState {
 
     private SearchState() {}
 
-    /** Writes the state into {@code dir}. */
+    /**
+     * Writes the state into {@code dir}.
+     *
+     * @param space the search space, with its supernet
+     * @param dir the folder to write {@code search.params} and {@code config.json} into, created if missing
+     * @throws IOException when a file cannot be written
+     */
     public static void save(SearchSpace space, Path dir) throws IOException {
         Files.createDirectories(dir);
         AtomicFiles.write(dir.resolve(PARAMS), out -> space.saveParameters(new DataOutputStream(out)));
@@ -37,7 +43,11 @@ public final class SearchState {
      * Loads a state: a model holding the search space (its block) on a device.
      *
      * @param dir a directory written by {@link #save}
+     * @param device the device the model's arrays go to
      * @param seed the Gumbel seed (irrelevant for extraction)
+     * @return a new model whose block is the {@link SearchSpace}, with the saved parameters
+     * @throws IOException when {@code search.params} is missing ({@link NoSuchFileException}), the config
+     *     cannot be read, or the parameters do not fit the config
      */
     public static Model load(Path dir, Device device, long seed) throws IOException {
         if (!Files.isRegularFile(dir.resolve(PARAMS))) {

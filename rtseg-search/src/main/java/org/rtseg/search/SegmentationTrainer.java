@@ -10,8 +10,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.util.ProgressBar;
 import ai.djl.util.Pair;
+import ai.djl.util.Progress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.DataInputStream;
@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.rtseg.core.ConsoleProgress;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.io.AtomicFiles;
 import org.rtseg.core.io.ModelDirectory;
@@ -57,12 +58,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Phase#FINETUNE}: an extracted subnet; loss CE + γ·aux + λ·KD(teacher).
  * </ul>
  *
- * <p>Weights and architecture parameters have their own PyTorch-form SGD ({@link MomentumSgd}).
- * Parameters of paths not taken in a step are not updated, so momentum and weight decay do not move
- * them (PyTorch skips parameters without gradient). A step's randomness — data order, path
- * sampling, dropout — derives from (seed, step), and checkpoints hold weights, architecture,
- * BatchNorm statistics, momentum buffers and the step: a resumed run continues exactly as an
- * uninterrupted one. A non-finite loss stops the run and keeps the last good checkpoint.
+ * <p>Weights have PyTorch-form SGD ({@link MomentumSgd}); architecture parameters their own
+ * optimiser ({@link Adam} or SGD, {@link TrainingConfig#archOptimizer}). Parameters of paths not
+ * taken in a step are not updated, so momentum and weight decay do not move them (PyTorch skips
+ * parameters without gradient). A step's randomness — data order, path sampling, Gumbel noise,
+ * dropout — derives from (seed, step), and checkpoints hold weights, architecture, BatchNorm
+ * statistics, momentum buffers and the step: a resumed run continues exactly as an uninterrupted
+ * one. A non-finite loss stops the run and keeps the last good checkpoint. Each step appends a row
+ * to {@code metrics.csv} and reports to the run's {@link Progress}; every {@code logEvery} steps a
+ * log line gives the terms of eq. 12 the phase has.
  *
  * <p>Given several devices it trains data-parallel ({@link DataParallel}): each step's batch holds
  * {@code batchSize} images per device, every device takes its share, the losses are averaged over
@@ -71,7 +75,14 @@ import org.slf4j.LoggerFactory;
 public final class SegmentationTrainer {
 
     /** The phase of the method. */
-    public enum Phase { PRETRAIN, SEARCH, FINETUNE }
+    public enum Phase {
+        /** The supernet, one uniformly sampled path per mixed block each step. */
+        PRETRAIN,
+        /** Width and block search (eq. 12). */
+        SEARCH,
+        /** The extracted subnet. */
+        FINETUNE
+    }
 
     /**
      * One row of the metrics: the loss of eq. 12 and its parts, raw and as weighted in the loss.
@@ -82,7 +93,8 @@ public final class SegmentationTrainer {
      * @param aux Σ of the aux heads' cross-entropies
      * @param kd eq. 10 on the main output
      * @param reg |cost − target|² (0 outside search)
-     * @param cost the architecture's cost (NaN outside search)
+     * @param cost the architecture's cost; NaN where the step has none (pretrain, fine-tune), and an
+     *     empty cell in {@code metrics.csv}
      * @param gammaAux γ·aux, the aux term as it enters the loss
      * @param lambdaKd λ·KD
      * @param betaReg β·reg
@@ -94,6 +106,24 @@ public final class SegmentationTrainer {
             double gammaAux, double lambdaKd, double betaReg, double lr, double tau, double seconds) {}
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
+
+    /** The progress of a run nobody watches. */
+    private static final Progress SILENT = new Progress() {
+        @Override
+        public void reset(String message, long max, String trailingMessage) {}
+
+        @Override
+        public void start(long initialProgress) {}
+
+        @Override
+        public void end() {}
+
+        @Override
+        public void increment(long increment) {}
+
+        @Override
+        public void update(long progress, String message) {}
+    };
     private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,gamma_aux,lambda_kd,beta_reg,lr,tau,seconds";
 
     private final Phase phase;
@@ -108,6 +138,7 @@ public final class SegmentationTrainer {
     private final Path workDir;
     private final NDManager manager;
     private final List<Device> devices;
+    private final Progress progress;
     private DataParallel replicas;
     private final Map<String, Parameter> weights = new LinkedHashMap<>();
     private final Map<String, Parameter> architecture = new LinkedHashMap<>();
@@ -130,6 +161,7 @@ public final class SegmentationTrainer {
         workDir = b.workDir;
         manager = b.manager;
         devices = b.devices == null ? List.of(manager.getDevice()) : List.copyOf(b.devices);
+        progress = b.progress == null ? SILENT : b.progress;
         ohem = config.ohem() ? new OhemCrossEntropy(config.ohemThreshold()) : null;
         Set<Parameter> arch = Collections.newSetFromMap(new IdentityHashMap<>());
         if (space != null) {
@@ -160,6 +192,11 @@ public final class SegmentationTrainer {
         }
     }
 
+    /**
+     * A builder; phase, network, config, batches, work dir and manager are required.
+     *
+     * @return a new builder with nothing set but the console progress bar
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -171,6 +208,9 @@ public final class SegmentationTrainer {
      * @param stopAfter stop after this iteration (exclusive), e.g. to split a run; {@code
      *     config.iterations()} for the whole run
      * @return the rows of the steps this call ran
+     * @throws IOException when the checkpoint to resume from is of another phase or does not fit the
+     *     network, or {@code metrics.csv} or a checkpoint cannot be read or written
+     * @throws IllegalStateException when the loss becomes non-finite; the last good checkpoint is kept
      */
     public List<Step> run(boolean resume, long stopAfter) throws IOException {
         long start = resume ? restore() : 0;
@@ -178,15 +218,15 @@ public final class SegmentationTrainer {
         truncateMetrics(metrics, start);
         List<Step> rows = new ArrayList<>();
         long end = Math.min(stopAfter, config.iterations());
-        ProgressBar bar = new ProgressBar(phase.name().toLowerCase(Locale.ROOT), config.iterations());
-        bar.update(start);
+        progress.reset(phase.name().toLowerCase(Locale.ROOT), config.iterations());
+        progress.start(start);
         try (DataParallel dp = new DataParallel(manager, devices)) {
             replicas = dp;
             for (long i = start; i < end; i++) {
                 Step row = step(i);
                 rows.add(row);
                 Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-                bar.increment(1);
+                progress.increment(1);
                 if ((i + 1) % config.logEvery() == 0 || i + 1 == end) {
                     LOG.info(logLine(row));
                 }
@@ -197,7 +237,7 @@ public final class SegmentationTrainer {
         } finally {
             replicas = null;
         }
-        bar.end();
+        progress.end();
         return rows;
     }
 
@@ -425,9 +465,11 @@ public final class SegmentationTrainer {
         AtomicFiles.writeString(metrics, String.join("\n", kept) + "\n");
     }
 
+    /** A metrics row; a step without a cost leaves its cell empty. */
     private static String csv(Step s) {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f", s.iteration(), s.loss(),
-                s.ce(), s.aux(), s.kd(), s.reg(), s.cost(), s.gammaAux(), s.lambdaKd(), s.betaReg(), s.lr(), s.tau(), s.seconds());
+        String cost = Double.isNaN(s.cost()) ? "" : String.format(Locale.ROOT, "%.6f", s.cost());
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f", s.iteration(), s.loss(),
+                s.ce(), s.aux(), s.kd(), s.reg(), cost, s.gammaAux(), s.lambdaKd(), s.betaReg(), s.lr(), s.tau(), s.seconds());
     }
 
     /** The log line of a step: the weighted terms of eq. 12, and the cost and temperature where the phase has them. */
@@ -435,8 +477,10 @@ public final class SegmentationTrainer {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %d/%d loss %.4f = ce %.4f + γ·aux %.4f + λ·kd %.4f",
                 phase, row.iteration() + 1, config.iterations(), row.loss(), row.ce(), row.gammaAux(), row.lambdaKd()));
         if (phase == Phase.SEARCH) {
-            line.append(String.format(Locale.ROOT, " + β·reg %.4f; cost %.4f %s", row.betaReg(), row.cost(),
-                    costModel == null ? "" : costModel.unit()));
+            line.append(String.format(Locale.ROOT, " + β·reg %.4f", row.betaReg()));
+            if (costModel != null) {
+                line.append(String.format(Locale.ROOT, "; cost %.4f %s", row.cost(), costModel.unit()));
+            }
             if (target != null) {
                 line.append(String.format(Locale.ROOT, " (target %.4f)", target));
             }
@@ -469,54 +513,107 @@ public final class SegmentationTrainer {
         private Path workDir;
         private NDManager manager;
         private List<Device> devices;
+        private Progress progress = new ConsoleProgress();
 
+        /**
+         * The phase to train.
+         *
+         * @param phase pretrain, search or fine-tune; required
+         * @return this builder
+         */
         public Builder phase(Phase phase) {
             this.phase = phase;
             return this;
         }
 
-        /** The network trained (pretrain, fine-tune) or searched (the space's supernet). */
+        /**
+         * The network trained (pretrain, fine-tune) or searched (the space's supernet).
+         *
+         * @param supernet the network, initialised; for a search, set {@link #searchSpace} instead
+         * @return this builder
+         */
         public Builder supernet(Supernet supernet) {
             this.supernet = supernet;
             return this;
         }
 
-        /** The search space (search phase). */
+        /**
+         * The search space (search phase).
+         *
+         * @param space the search space, which also sets the supernet to its own; not null
+         * @return this builder
+         */
         public Builder searchSpace(SearchSpace space) {
             this.space = space;
             this.supernet = space.supernet();
             return this;
         }
 
-        /** The pretrained supernet distilled from (eval mode), or null for none. */
+        /**
+         * The pretrained supernet distilled from (eval mode), or null for none.
+         *
+         * @param teacher the teacher network, e.g. the one {@link SupernetTeacher} builds, or null for no
+         *     distillation
+         * @return this builder
+         */
         public Builder teacher(Supernet teacher) {
             this.teacher = teacher;
             return this;
         }
 
-        /** The cost regulariser and its target, in the model's unit. */
+        /**
+         * The cost regulariser and its target, in the model's unit.
+         *
+         * @param model the cost model, evaluated each search step; required when {@code target} is set
+         * @param target the target cost in {@link CostModel#unit()}, or null to log the cost without
+         *     regularising it
+         * @return this builder
+         */
         public Builder cost(CostModel model, Double target) {
             this.costModel = model;
             this.target = target;
             return this;
         }
 
+        /**
+         * The recipe.
+         *
+         * @param config the training recipe of the phase; required
+         * @return this builder
+         */
         public Builder config(TrainingConfig config) {
             this.config = config;
             return this;
         }
 
+        /**
+         * The training batches.
+         *
+         * @param batches the batch of each iteration; required
+         * @return this builder
+         */
         public Builder batches(BatchSource batches) {
             this.batches = batches;
             return this;
         }
 
+        /**
+         * Where checkpoints and {@code metrics.csv} go (created when missing).
+         *
+         * @param workDir the run's folder; required
+         * @return this builder
+         */
         public Builder workDir(Path workDir) {
             this.workDir = workDir;
             return this;
         }
 
-        /** The manager of the model's parameters (steps open sub-managers of it). */
+        /**
+         * The manager of the model's parameters (steps open sub-managers of it).
+         *
+         * @param manager the model's manager; its device is the default training device; required
+         * @return this builder
+         */
         public Builder manager(NDManager manager) {
             this.manager = manager;
             return this;
@@ -525,12 +622,35 @@ public final class SegmentationTrainer {
         /**
          * Trains data-parallel over these devices, the model's first (default: the model's device
          * alone); the batch source must give {@code batchSize} images per device.
+         *
+         * @param devices the devices, the model's first; null for the model's device alone
+         * @return this builder
          */
         public Builder devices(List<Device> devices) {
             this.devices = devices;
             return this;
         }
 
+        /**
+         * Where a run reports its steps (default: a {@link ConsoleProgress} bar on standard error),
+         * or null for nowhere.
+         *
+         * @param progress the progress to report to, or null for none
+         * @return this builder
+         */
+        public Builder progress(Progress progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * The trainer; creates the work dir.
+         *
+         * @return the trainer, ready to {@link SegmentationTrainer#run run}
+         * @throws IllegalArgumentException when a required setting is missing, or a search lacks its
+         *     search space, or a cost model while it has a target
+         * @throws IOException when the work dir cannot be created
+         */
         public SegmentationTrainer build() throws IOException {
             if (phase == null || supernet == null || config == null || batches == null || workDir == null || manager == null) {
                 throw new IllegalArgumentException("phase, network, config, batches, workDir and manager are required");

@@ -1,6 +1,7 @@
 package org.rtseg.search;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.Arrays;
 import java.util.Locale;
 import org.rtseg.core.config.ConfigException;
@@ -25,12 +26,23 @@ public final class SelfDistillationLoss {
         /** The mean over every pixel of the batch. */
         MEAN;
 
-        /** The name in run configs ({@code sum}, {@code mean}). */
+        /**
+         * The name in run configs ({@code sum}, {@code mean}).
+         *
+         * @return the constant's name in lower case
+         */
         public String configName() {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** Parses a config name, naming the valid ones on failure. */
+        /**
+         * Parses a config name, naming the valid ones on failure.
+         *
+         * @param name {@code sum} or {@code mean}, lower case
+         * @return the reduction of that name
+         * @throws ConfigException when {@code name} is neither
+         */
+        @JsonCreator
         public static Reduction of(String name) {
             for (Reduction r : values()) {
                 if (r.configName().equals(name)) {

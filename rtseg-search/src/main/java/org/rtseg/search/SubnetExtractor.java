@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.rtseg.core.blocks.MixedBlock;
 import org.rtseg.core.config.MixedBlockConfig;
 import org.rtseg.core.config.SegmentBranchConfig;
@@ -37,15 +39,59 @@ public final class SubnetExtractor {
     private final Supernet old;
     private final Map<String, Block> oldBlocks = new LinkedHashMap<>();
     private final Map<String, String> renames = new LinkedHashMap<>();
+    private final Function<Space, int[]> keep;
+    /** A trial only checks that every parameter of the subnet has the shape its slice will have. */
+    private final boolean trial;
 
-    /** An extractor of the state the search space is in now; call {@link SearchSpace#decide()} first. */
+    /**
+     * An extractor of the state the search space is in now; call {@link SearchSpace#decide()} first.
+     *
+     * @param space the searched space
+     */
     public SubnetExtractor(SearchSpace space) {
+        this(space, space::kept, false);
+    }
+
+    private SubnetExtractor(SearchSpace space, Function<Space, int[]> keep, boolean trial) {
         this.space = space;
         this.old = space.supernet();
+        this.keep = keep;
+        this.trial = trial;
         collect("", old, oldBlocks);
     }
 
-    /** The architecture found: chosen paths, kept channels. */
+    /**
+     * Extracts, in trial, the subnets that keep all but the last channel of every prunable group,
+     * once per candidate position (every mixed block on its k-th path): every block type whose config
+     * does not follow its pruned widths fails here, named, before any search.
+     */
+    static void validate(SearchSpace space) {
+        List<MixedBlock> blocks = space.supernet().mixedBlocks();
+        int[] choices = blocks.stream().mapToInt(MixedBlock::choice).toArray();
+        int paths = blocks.stream().mapToInt(b -> b.candidates().size()).max().orElse(1);
+        Function<ChannelMask, int[]> allButLast = m -> IntStream.range(0, Math.max(1, m.channels() - 1)).toArray();
+        try {
+            for (int k = 0; k < paths; k++) {
+                for (MixedBlock block : blocks) {
+                    block.choose(Math.min(k, block.candidates().size() - 1));
+                }
+                try (Model subnet = new SubnetExtractor(space, s -> space.kept(s, allButLast), true).extract(Device.cpu())) {
+                    // Nothing to keep: the trial only checks shapes.
+                }
+            }
+        } finally {
+            for (int i = 0; i < choices.length; i++) {
+                blocks.get(i).choose(choices[i]);
+            }
+        }
+    }
+
+    /**
+     * The architecture found: chosen paths, kept channels.
+     *
+     * @return a config named {@code <supernet>-subnet} whose mixed blocks have one candidate each (skips
+     *     dropped) and whose {@code widths} hold the kept channel counts
+     */
     public SupernetConfig config() {
         SupernetConfig c = old.config();
         List<StageConfig> stages = new ArrayList<>();
@@ -107,34 +153,38 @@ public final class SubnetExtractor {
                 return;
             }
             Block target = newBlocks.get(newPath);
+            if (target == null) {
+                throw new IllegalArgumentException(path + ": the subnet built from the extracted config has no block at " + newPath
+                        + "; a block type must build the same children whatever its widths");
+            }
             if (block instanceof ConvBnAct conv) {
-                copyConvolution(conv, (ConvBnAct) target);
+                copyConvolution(path, conv, (ConvBnAct) target);
             } else if (block.getDirectParameters().size() > 0) {
                 Space indexedBy = space.graph().indexedParameters().get(block);
-                copyDirect(block, target, indexedBy == null ? null : kept(indexedBy));
+                copyDirect(path, block, target, indexedBy == null ? null : kept(indexedBy));
             }
         });
         return model;
     }
 
-    private void copyConvolution(ConvBnAct from, ConvBnAct to) {
+    private void copyConvolution(String path, ConvBnAct from, ConvBnAct to) {
         int[] out = kept(space.graph().convolutionOutputs().get(from));
         int[] in = from.groups() == 1 ? kept(space.graph().convolutionInputs().get(from)) : null;
         Block conv = from.getChildren().get("conv");
         Block newConv = to.getChildren().get("conv");
-        set(newConv, "weight", slice(param(conv, "weight"), out, in));
+        set(path + ".conv", newConv, "weight", param(conv, "weight"), out, in, from.widthKey());
         if (from.hasBias()) {
-            set(newConv, "bias", slice(param(conv, "bias"), out, null));
+            set(path + ".conv", newConv, "bias", param(conv, "bias"), out, null, from.widthKey());
         }
         if (from.hasNorm()) {
-            copyDirect(from.getChildren().get("bn"), to.getChildren().get("bn"), out);
+            copyDirect(path + ".bn", from.getChildren().get("bn"), to.getChildren().get("bn"), out);
         }
     }
 
     /** Copies every direct parameter, sliced on axis 0 when {@code channels} is given. */
-    private static void copyDirect(Block from, Block to, int[] channels) {
+    private void copyDirect(String path, Block from, Block to, int[] channels) {
         for (Pair<String, Parameter> p : from.getDirectParameters()) {
-            set(to, p.getKey(), slice(p.getValue().getArray(), channels, null));
+            set(path, to, p.getKey(), p.getValue().getArray(), channels, null, null);
         }
     }
 
@@ -142,12 +192,29 @@ public final class SubnetExtractor {
         return block.getDirectParameters().get(name).getArray();
     }
 
-    private static void set(Block block, String name, float[] values) {
+    /** Writes the slice of {@code source} into the subnet's parameter, or in a trial only checks that it fits. */
+    private void set(String path, Block block, String name, NDArray source, int[] axis0, int[] axis1, String widthKey) {
         NDArray target = block.getDirectParameters().get(name).getArray();
-        if (target.size() != values.length) {
-            throw new IllegalStateException("extracted " + name + " has " + values.length + " values for " + target.getShape());
+        long expected = slicedSize(source.getShape(), axis0, axis1);
+        if (target.size() != expected) {
+            throw new IllegalArgumentException(path + "." + name + ": the extracted subnet's parameter has shape " + target.getShape()
+                    + " but the kept channels need " + expected + " values (supernet shape " + source.getShape() + ", "
+                    + (axis0 == null ? "all" : axis0.length) + " output channels kept); "
+                    + (widthKey == null
+                            ? "the block type builds this convolution at a fixed width: give it a widthKey (ConvBnAct.Builder#widthKey) and read "
+                                    + "the width back from BlockArgs#widthOverrides, or keep its channel space out of pruning (docs/extending.md)"
+                            : "the block type must read width '" + widthKey + "' back from BlockArgs#widthOverrides (docs/extending.md)"));
         }
-        target.set(values);
+        if (!trial) {
+            target.set(slice(source, axis0, axis1));
+        }
+    }
+
+    private static long slicedSize(Shape s, int[] axis0, int[] axis1) {
+        long d0 = s.get(0);
+        long d1 = s.dimension() > 1 ? s.get(1) : 1;
+        long inner = s.size() / (d0 * d1);
+        return (axis0 != null ? axis0.length : d0) * (axis1 != null ? axis1.length : d1) * inner;
     }
 
     /** The values of {@code a} restricted to the given indices on axes 0 and 1 (null = all). */
@@ -171,7 +238,7 @@ public final class SubnetExtractor {
     }
 
     private int[] kept(Space s) {
-        return space.kept(s);
+        return keep.apply(s);
     }
 
     /** The subnet's path of a supernet module, or null when the module is not in the subnet. */

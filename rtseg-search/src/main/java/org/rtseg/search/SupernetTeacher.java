@@ -36,6 +36,7 @@ public final class SupernetTeacher {
      * @param batches training batches (their images re-estimate the BatchNorm statistics)
      * @param calibrationBatches how many batches
      * @return a new model on the same device, ready to save with {@link ModelDirectory#save}
+     * @throws IOException when the supernet's parameters do not fit the averaged network
      */
     public static Model build(Model pretrained, BatchSource batches, int calibrationBatches) throws IOException {
         Supernet source = ModelDirectory.network(pretrained);

@@ -1,6 +1,7 @@
 package org.rtseg.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +41,7 @@ class TrainingConfigTest {
 
     @Test
     void temperatureDecaysExponentiallyFromStartToEnd() {
-        TrainingConfig c = TrainingConfig.builder().iterations(11).tau(5, 0.5).build();
+        TrainingConfig c = TrainingConfig.builder().iterations(11).tauStart(5).tauEnd(0.5).build();
         assertEquals(5.0, c.temperatureAt(0), 1e-6);
         assertEquals(Math.sqrt(5 * 0.5), c.temperatureAt(5), 1e-6);
         assertEquals(0.5, c.temperatureAt(10), 1e-6);
@@ -55,6 +56,46 @@ class TrainingConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> TrainingConfig.fromJson(c.toJson().replace("\"mean\"", "\"median\""), "run.json"));
         assertTrue(e.getMessage().contains("run.json") && e.getMessage().contains("kdReduction"), e.getMessage());
+    }
+
+    /** A recipe with no field at its default: copying or writing it loses nothing. */
+    private static TrainingConfig everyFieldSet() {
+        return TrainingConfig.builder().iterations(300).batchSize(4).learningRate(0.05).momentum(0.8).weightDecay(1e-4)
+                .warmupIterations(20).power(1.0).archOptimizer("sgd").archLearningRate(0.002).archMomentum(0.7).beta(0.5).gamma(0.4)
+                .lambda(0.02).kdReduction(SelfDistillationLoss.Reduction.MEAN).tauStart(4).tauEnd(0.25).ohem(true).ohemThreshold(0.6)
+                .logEvery(7).checkpointEvery(50).seed(11).build();
+    }
+
+    @Test
+    void toBuilderAndJsonKeepEveryField() {
+        TrainingConfig c = everyFieldSet();
+        TrainingConfig defaults = TrainingConfig.builder().build();
+        for (java.lang.reflect.RecordComponent field : TrainingConfig.class.getRecordComponents()) {
+            assertNotEquals(value(field, defaults), value(field, c), field.getName() + " differs from its default in this test");
+        }
+        assertEquals(c, c.toBuilder().build());
+        assertEquals(c, TrainingConfig.fromJson(c.toJson(), "test"));
+    }
+
+    private static Object value(java.lang.reflect.RecordComponent field, TrainingConfig c) {
+        try {
+            return field.getAccessor().invoke(c);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** JSON, the builder and {@code paper} share one set of defaults: a field left out of JSON takes the builder's. */
+    @Test
+    void jsonLeavesOutWhatKeepsTheDefault() {
+        TrainingConfig fromJson = TrainingConfig.fromJson("{\"iterations\": 200, \"batchSize\": 4, \"learningRate\": 0.05}", "short.json");
+        assertEquals(TrainingConfig.paper(200, 4, 0.05), fromJson);
+        assertEquals(TrainingConfig.builder().iterations(200).batchSize(4).learningRate(0.05).build(), fromJson);
+        assertEquals("adam", fromJson.archOptimizer(), "the architecture optimiser of the shipped recipes");
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainingConfig.fromJson("{\"batchSize\": 1}", "run.json"));
+        assertTrue(e.getMessage().startsWith("run.json: batchSize must be at least 2"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> TrainingConfig.fromJson("{\"betta\": 0.1}", "run.json"));
+        assertTrue(e.getMessage().contains("run.json") && e.getMessage().contains("betta"), e.getMessage());
     }
 
     @Test

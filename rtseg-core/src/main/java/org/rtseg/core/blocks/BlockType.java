@@ -16,19 +16,33 @@ import org.rtseg.core.nn.RtsegBlock;
  */
 public interface BlockType {
 
-    /** The name configs use, e.g. {@code "lir"}. */
+    /**
+     * The name configs use, e.g. {@code "lir"}.
+     *
+     * @return the type's name, unique in {@link BlockTypes}
+     */
     String name();
 
-    /** The parameters this type accepts, with their defaults. */
+    /**
+     * The parameters this type accepts, with their defaults.
+     *
+     * @return parameter name → default value; a parameter not in this map is rejected
+     */
     Map<String, Double> defaults();
 
     /**
      * Checks that the arguments can make a block.
      *
+     * @param args the arguments, already completed with {@link #defaults()}
      * @throws IllegalArgumentException saying what is impossible (e.g. a skip with stride 2)
      */
     default void validate(BlockArgs args) {}
 
-    /** Builds a block; {@link #validate} has passed. */
+    /**
+     * Builds a block; {@link #validate} has passed.
+     *
+     * @param args the validated arguments
+     * @return a new, uninitialised block
+     */
     RtsegBlock build(BlockArgs args);
 }

@@ -26,7 +26,14 @@ import org.rtseg.core.nn.RtsegBlock;
  */
 public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
 
-    /** One candidate: its child name, registered type and resolved arguments. */
+    /**
+     * One candidate: its child name, registered type and resolved arguments.
+     *
+     * @param name the child name (see {@link #candidateName})
+     * @param type the registered block type name
+     * @param args the resolved arguments the block was built from
+     * @param block the candidate path's block
+     */
     public record Candidate(String name, String type, BlockArgs args, RtsegBlock block) {}
 
     /** The choice that averages every candidate path except the skip (the supernet as a whole). */
@@ -42,7 +49,14 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
      */
     @FunctionalInterface
     public interface PathGate {
-        /** The factor for the chosen path, a scalar NDArray, or null for none (e.g. in eval). */
+        /**
+         * The factor for the chosen path, a scalar NDArray, or null for none (e.g. in eval).
+         *
+         * @param ps the forward pass's parameter store
+         * @param choice the index of the chosen path
+         * @param training whether the forward pass trains
+         * @return the scalar factor, or null to leave the path's output as it is
+         */
         ai.djl.ndarray.NDArray weight(ParameterStore ps, int choice, boolean training);
     }
 
@@ -57,26 +71,48 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
         choose(builder.choice);
     }
 
+    /**
+     * A builder with no candidates.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The candidate paths in order. */
+    /**
+     * The candidate paths in order.
+     *
+     * @return an unmodifiable view of the candidates
+     */
     public List<Candidate> candidates() {
         return Collections.unmodifiableList(candidates);
     }
 
-    /** The index of the chosen path, or {@link #AVERAGE}. */
+    /**
+     * The index of the chosen path, or {@link #AVERAGE}.
+     *
+     * @return an index into {@link #candidates()}, or {@link #AVERAGE}
+     */
     public int choice() {
         return choice;
     }
 
-    /** Whether this block averages its paths ({@link #AVERAGE}) rather than running one. */
+    /**
+     * Whether this block averages its paths ({@link #AVERAGE}) rather than running one.
+     *
+     * @return true if the choice is {@link #AVERAGE}
+     */
     public boolean averaged() {
         return choice == AVERAGE;
     }
 
-    /** The chosen path; a block that averages its paths has none. */
+    /**
+     * The chosen path; a block that averages its paths has none.
+     *
+     * @return the chosen candidate
+     * @throws IllegalStateException if the block averages its paths
+     */
     public Candidate chosen() {
         if (averaged()) {
             throw new IllegalStateException("this mixed block averages its paths (a supernet teacher): it has no single chosen path");
@@ -84,12 +120,22 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
         return candidates.get(choice);
     }
 
-    /** The paths that run: the chosen one, or every path but the skip when averaging. */
+    /**
+     * The paths that run: the chosen one, or every path but the skip when averaging.
+     *
+     * @return the running candidates, in order
+     */
     public List<Candidate> running() {
         return averaged() ? candidates.stream().filter(c -> !c.type().equals("skip")).toList() : List.of(candidates.get(choice));
     }
 
-    /** Chooses the path that runs from now on, or {@link #AVERAGE}. */
+    /**
+     * Chooses the path that runs from now on, or {@link #AVERAGE}.
+     *
+     * @param index an index into {@link #candidates()}, or {@link #AVERAGE}
+     * @throws IllegalArgumentException if the index is out of range, or it is {@link #AVERAGE} and
+     *     every candidate is a skip
+     */
     public void choose(int index) {
         if (index == AVERAGE ? candidates.stream().allMatch(c -> c.type().equals("skip")) : index < 0 || index >= candidates.size()) {
             throw new IllegalArgumentException("choice " + index + " out of range: this mixed block has " + candidates.size()
@@ -98,13 +144,23 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
         choice = index;
     }
 
-    /** The latency key of the chosen path at the given input. */
+    /**
+     * The latency key of the chosen path at the given input.
+     *
+     * @param input the block's input shape (N, C, H, W)
+     * @return the chosen path's type and arguments at that feature size
+     * @throws IllegalStateException if the block averages its paths
+     */
     public BlockSpec spec(Shape input) {
         Candidate c = chosen();
         return new BlockSpec(c.type(), c.args(), input.get(2), input.get(3));
     }
 
-    /** Sets the gate on the chosen path's output; {@code null} removes it. */
+    /**
+     * Sets the gate on the chosen path's output; {@code null} removes it.
+     *
+     * @param gate the gate, or null
+     */
     public void setPathGate(PathGate gate) {
         this.pathGate = gate;
     }
@@ -151,6 +207,10 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
     /**
      * The child name of a candidate of {@code type} added after candidates of the given types: the
      * type, with the count of earlier candidates of that type appended when there are any.
+     *
+     * @param earlierTypes the types of the candidates already added, in order
+     * @param type the new candidate's type
+     * @return the child name, e.g. {@code lir} or {@code lir1}
      */
     public static String candidateName(java.util.List<String> earlierTypes, String type) {
         long same = earlierTypes.stream().filter(type::equals).count();
@@ -162,7 +222,14 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
         private final List<Candidate> candidates = new ArrayList<>();
         private int choice;
 
-        /** Adds a candidate path of a registered type, keeping the block's channels. */
+        /**
+         * Adds a candidate path of a registered type, keeping the block's channels.
+         *
+         * @param type the registered block type name
+         * @param args resolved arguments; stride 1 and as many output channels as input channels
+         * @return this builder
+         * @throws IllegalArgumentException if the arguments change the shape or the type is unknown
+         */
         public Builder add(String type, BlockArgs args) {
             if (!args.preservesShape()) {
                 throw new IllegalArgumentException(
@@ -173,11 +240,23 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
             return this;
         }
 
+        /**
+         * Sets the initial choice.
+         *
+         * @param choice an index into the candidates, or {@link #AVERAGE} (default 0)
+         * @return this builder
+         */
         public Builder choice(int choice) {
             this.choice = choice;
             return this;
         }
 
+        /**
+         * Builds the mixed block.
+         *
+         * @return a new, uninitialised mixed block
+         * @throws IllegalArgumentException if there is no candidate or the choice is out of range
+         */
         public MixedBlock build() {
             return new MixedBlock(this);
         }

@@ -70,7 +70,13 @@ abstract class ResidualBlock extends RtsegBlock implements ChannelTraceable {
         };
     }
 
-    /** Appends a convolution of the main path; called in forward order from the constructor. */
+    /**
+     * Appends a convolution of the main path; called in forward order from the constructor.
+     *
+     * @param name the child's name, unique within the block
+     * @param conv the convolution unit
+     * @return {@code conv}
+     */
     protected final ConvBnAct main(String name, ConvBnAct conv) {
         chain.add(child(name, conv, conv.inChannels()));
         return conv;

@@ -19,6 +19,13 @@ public final class Shortcut extends RtsegBlock implements ChannelTraceable {
     private final ConvBnAct dw;
     private final ConvBnAct pw;
 
+    /**
+     * A projection shortcut.
+     *
+     * @param in input channels
+     * @param out output channels
+     * @param stride the block's stride, applied by the depthwise convolution
+     */
     public Shortcut(int in, int out, int stride) {
         dw = child("dw", ConvBnAct.builder(in, in).stride(stride).depthwise().noActivation().build(), in);
         pw = child("pw", ConvBnAct.builder(in, out).kernel(1).noActivation().build(), in);

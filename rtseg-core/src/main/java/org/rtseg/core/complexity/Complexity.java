@@ -27,7 +27,14 @@ public final class Complexity {
         public static final Options EVAL = new Options(false, false);
     }
 
-    /** Totals of one module (a path such as {@code segment.stage1}). */
+    /**
+     * Totals of one module (a path such as {@code segment.stage1}).
+     *
+     * @param name the module path, dot-separated
+     * @param params trainable parameters
+     * @param convParams convolution weights (biases excluded)
+     * @param macs multiply-accumulates for one input
+     */
     public record Module(String name, long params, long convParams, long macs) {}
 
     /**
@@ -39,22 +46,39 @@ public final class Complexity {
      */
     public record Report(Shape input, Options options, List<Module> leaves) {
 
-        /** Total trainable parameters. */
+        /**
+         * Total trainable parameters.
+         *
+         * @return the sum over every counted module
+         */
         public long params() {
             return leaves.stream().mapToLong(Module::params).sum();
         }
 
-        /** Total convolution weights. */
+        /**
+         * Total convolution weights.
+         *
+         * @return the sum over every counted module
+         */
         public long convParams() {
             return leaves.stream().mapToLong(Module::convParams).sum();
         }
 
-        /** Total multiply-accumulates. */
+        /**
+         * Total multiply-accumulates.
+         *
+         * @return the sum over every counted module, for one input
+         */
         public long macs() {
             return leaves.stream().mapToLong(Module::macs).sum();
         }
 
-        /** Totals grouped by the first {@code depth} components of each module path. */
+        /**
+         * Totals grouped by the first {@code depth} components of each module path.
+         *
+         * @param depth how many dot-separated path components to keep, at least 1
+         * @return one module per distinct truncated path, in forward order
+         */
         public List<Module> byModule(int depth) {
             Map<String, long[]> grouped = new LinkedHashMap<>();
             for (Module m : leaves) {
@@ -70,7 +94,12 @@ public final class Complexity {
             return out;
         }
 
-        /** A per-module table for people, modules to the given depth. */
+        /**
+         * A per-module table for people, modules to the given depth.
+         *
+         * @param depth how many path components to group by (see {@link #byModule})
+         * @return the table, one line per module plus a total line, MACs in G
+         */
         public String table(int depth) {
             StringBuilder sb = new StringBuilder();
             String row = "%-28s %14s %14s %12s%n";

@@ -31,7 +31,11 @@ public final class Tally {
         return new Tally("", new LinkedHashMap<>(), options, null);
     }
 
-    /** A tally that records nothing: used for shape inference. */
+    /**
+     * A tally that records nothing: used for shape inference.
+     *
+     * @return a tally with the {@link Complexity.Options#EVAL} options that keeps no counts
+     */
     public static Tally discarding() {
         return new Tally("", null, Complexity.Options.EVAL, null);
     }
@@ -39,24 +43,42 @@ public final class Tally {
     /**
      * A tally that records nothing but the input shape of every convolution and mixed block it
      * passes, as cost models need them.
+     *
+     * @param options which parts of the network the walk passes through
+     * @param inputs receives block → input shape (N, C, H, W); keys are compared as the map does
+     * @return a tally that keeps no counts
      */
     public static Tally observing(Complexity.Options options, Map<Object, Shape> inputs) {
         return new Tally("", null, options, inputs);
     }
 
-    /** The tally of a sub-module. */
+    /**
+     * The tally of a sub-module.
+     *
+     * @param name the sub-module's name, appended to this tally's path with a dot
+     * @return a tally that records into the same table under the longer path
+     */
     public Tally scope(String name) {
         return new Tally(path.isEmpty() ? name : path + "." + name, totals, options, inputs);
     }
 
-    /** Records the input shape of a block, when observing. */
+    /**
+     * Records the input shape of a block, when observing.
+     *
+     * @param block the block being counted
+     * @param input its input shape
+     */
     public void observe(Object block, Shape input) {
         if (inputs != null) {
             inputs.put(block, input);
         }
     }
 
-    /** The counting options: whether aux heads and unchosen candidate paths count. */
+    /**
+     * The counting options: whether aux heads and unchosen candidate paths count.
+     *
+     * @return the options this tally was made with
+     */
     public Complexity.Options options() {
         return options;
     }
@@ -72,17 +94,32 @@ public final class Tally {
         add(weights + biases, weights, weights * outputPixels);
     }
 
-    /** Adds a fully connected layer applied to {@code tokens} tokens. */
+    /**
+     * Adds a fully connected layer applied to {@code tokens} tokens.
+     *
+     * @param in input features
+     * @param out output features
+     * @param tokens number of tokens (positions) the layer is applied to
+     * @param bias whether the layer has {@code out} bias terms
+     */
     public void linear(long in, long out, long tokens, boolean bias) {
         add(in * out + (bias ? out : 0), 0, in * out * tokens);
     }
 
-    /** Adds parameters that cost no MACs (normalisation affine terms). */
+    /**
+     * Adds parameters that cost no MACs (normalisation affine terms).
+     *
+     * @param count number of parameters
+     */
     public void parameters(long count) {
         add(count, 0, 0);
     }
 
-    /** Adds MACs of a parameter-free product (attention matmuls). */
+    /**
+     * Adds MACs of a parameter-free product (attention matmuls).
+     *
+     * @param count number of multiply-accumulates
+     */
     public void macs(long count) {
         add(0, 0, count);
     }

@@ -13,11 +13,22 @@ import java.util.TreeMap;
  */
 public record BlockConfig(String type, @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> params) {
 
+    /**
+     * Copies the parameters, sorted by name.
+     *
+     * @param type a registered block type name
+     * @param params the type's parameters by name; null means none
+     */
     public BlockConfig {
         params = params == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(params));
     }
 
-    /** A block of that type with default parameters. */
+    /**
+     * A block of that type with default parameters.
+     *
+     * @param type a registered block type name
+     * @return a config with no parameters
+     */
     public static BlockConfig of(String type) {
         return new BlockConfig(type, Map.of());
     }

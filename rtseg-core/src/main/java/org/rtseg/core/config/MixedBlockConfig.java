@@ -10,6 +10,12 @@ import java.util.List;
  */
 public record MixedBlockConfig(List<BlockConfig> candidates, int choice) {
 
+    /**
+     * Copies the candidates.
+     *
+     * @param candidates the candidate paths; null is kept for validation to report
+     * @param choice the index of the chosen path, or {@link org.rtseg.core.blocks.MixedBlock#AVERAGE}
+     */
     public MixedBlockConfig {
         candidates = candidates == null ? null : List.copyOf(candidates);
     }

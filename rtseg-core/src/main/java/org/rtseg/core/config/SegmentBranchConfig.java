@@ -11,11 +11,21 @@ import java.util.List;
  */
 public record SegmentBranchConfig(int stemChannels, List<StageConfig> stages) {
 
+    /**
+     * Copies the stages.
+     *
+     * @param stemChannels output channels of the stem
+     * @param stages the three stages; null is kept for validation to report
+     */
     public SegmentBranchConfig {
         stages = stages == null ? null : List.copyOf(stages);
     }
 
-    /** Output channels of the branch (the last stage's). */
+    /**
+     * Output channels of the branch (the last stage's).
+     *
+     * @return the last stage's channels
+     */
     public int outChannels() {
         return stages.get(stages.size() - 1).channels();
     }

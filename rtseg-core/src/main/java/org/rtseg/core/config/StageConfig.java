@@ -11,6 +11,13 @@ import java.util.List;
  */
 public record StageConfig(int channels, BlockConfig downsample, List<MixedBlockConfig> blocks) {
 
+    /**
+     * Copies the blocks.
+     *
+     * @param channels output channels of the stage
+     * @param downsample the stride-2 block opening the stage
+     * @param blocks the mixed blocks, in order; null means none
+     */
     public StageConfig {
         blocks = blocks == null ? List.of() : List.copyOf(blocks);
     }

@@ -58,12 +58,29 @@ public record SupernetConfig(
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .enable(SerializationFeature.INDENT_OUTPUT);
 
+    /**
+     * Validates the config.
+     *
+     * @param name a label for reports
+     * @param numClasses number of classes of every head, positive
+     * @param detail the detail branch
+     * @param segment the segment branch
+     * @param head the main segmentation head
+     * @param aux the auxiliary heads
+     * @param widths width overrides by module path + "." + width name; null means none
+     * @throws ConfigException naming the first field that makes no network
+     */
     public SupernetConfig {
         widths = widths == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(widths));
         validate(numClasses, detail, segment, head, aux, widths);
     }
 
-    /** This config with another class count. */
+    /**
+     * This config with another class count.
+     *
+     * @param classes number of classes of every head, positive
+     * @return a new config, otherwise the same
+     */
     public SupernetConfig withNumClasses(int classes) {
         return new SupernetConfig(name, classes, detail, segment, head, aux, widths);
     }
@@ -71,6 +88,9 @@ public record SupernetConfig(
     /**
      * This supernet as a whole: every mixed block with a path other than skip averages its paths
      * ({@link MixedBlock#AVERAGE}) — the self-distillation teacher.
+     *
+     * @return a new config whose mixed blocks' choices are {@link MixedBlock#AVERAGE}, except those
+     *     with only skip paths
      */
     public SupernetConfig withAveragedPaths() {
         List<StageConfig> stages = segment.stages().stream().map(st -> new StageConfig(st.channels(), st.downsample(),
@@ -79,7 +99,13 @@ public record SupernetConfig(
         return new SupernetConfig(name, numClasses, detail, new SegmentBranchConfig(segment.stemChannels(), stages), head, aux, widths);
     }
 
-    /** A shipped preset by name (see {@link #PRESETS}). */
+    /**
+     * A shipped preset by name (see {@link #PRESETS}).
+     *
+     * @param name one of {@link #PRESETS}
+     * @return the preset's config
+     * @throws ConfigException if there is no preset of that name
+     */
     public static SupernetConfig preset(String name) {
         String resource = "/org/rtseg/core/presets/" + name + ".json";
         try (InputStream in = SupernetConfig.class.getResourceAsStream(resource)) {
@@ -92,7 +118,14 @@ public record SupernetConfig(
         }
     }
 
-    /** Loads a config file. */
+    /**
+     * Loads a config file.
+     *
+     * @param file a JSON config file
+     * @return the validated config
+     * @throws ConfigException if the file is missing or unreadable, or its content is not a valid
+     *     config
+     */
     public static SupernetConfig load(Path file) {
         try {
             return fromJson(Files.readString(file), file.toString());
@@ -108,6 +141,8 @@ public record SupernetConfig(
      *
      * @param json the text
      * @param source where it comes from, for messages
+     * @return the validated config
+     * @throws ConfigException if the text is not JSON or not a valid config, naming the field
      */
     public static SupernetConfig fromJson(String json, String source) {
         try {
@@ -128,7 +163,11 @@ public record SupernetConfig(
         }
     }
 
-    /** This config as JSON. */
+    /**
+     * This config as JSON.
+     *
+     * @return indented JSON that {@link #fromJson} reads back; empty widths are left out
+     */
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);
@@ -137,7 +176,12 @@ public record SupernetConfig(
         }
     }
 
-    /** Saves as JSON, atomically. */
+    /**
+     * Saves as JSON, atomically.
+     *
+     * @param file the file to write; replaced only once the new content is complete
+     * @throws IOException if the file cannot be written
+     */
     public void save(Path file) throws IOException {
         AtomicFiles.writeString(file, toJson());
     }

@@ -62,6 +62,10 @@ public final class DeployGraph {
     /**
      * The deploy config of a network: each mixed block reduced to the path it has chosen (width
      * overrides renamed to match), no aux heads, no dropout.
+     *
+     * @param trained the network whose mixed blocks' choices are kept; it is not changed
+     * @return the deploy config, named after the network's with {@code -deploy} appended
+     * @throws IllegalStateException if a mixed block averages its paths (a supernet teacher)
      */
     public static SupernetConfig config(Supernet trained) {
         SupernetConfig c = trained.config();
@@ -94,6 +98,7 @@ public final class DeployGraph {
      * @param trained the trained model; it is not changed
      * @param device where the deploy model lives
      * @return a new model whose block is the deploy {@link Supernet}
+     * @throws IllegalArgumentException if {@code trained} is already in deploy form
      */
     public static Model export(Model trained, Device device) {
         if (isDeploy(trained)) {
@@ -110,7 +115,12 @@ public final class DeployGraph {
         return model;
     }
 
-    /** Whether a loaded or exported model is in deploy form. */
+    /**
+     * Whether a loaded or exported model is in deploy form.
+     *
+     * @param model the model
+     * @return true if its {@value #FORM_PROPERTY} property is {@value #DEPLOY_FORM}
+     */
     public static boolean isDeploy(Model model) {
         return DEPLOY_FORM.equals(model.getProperty(FORM_PROPERTY));
     }
@@ -118,6 +128,11 @@ public final class DeployGraph {
     /**
      * Whether a model directory holds a deploy model, read from its params header (DJL's format:
      * magic, version, name, data type, input shapes, then the properties).
+     *
+     * @param dir the model directory
+     * @return true if its params carry {@value #FORM_PROPERTY}{@code =}{@value #DEPLOY_FORM}; false
+     *     if they do not, or there is no params file or it is not in DJL's format
+     * @throws IOException if the params file cannot be read or ends inside its header
      */
     public static boolean isDeploy(Path dir) throws IOException {
         Path params = dir.resolve(ModelDirectory.MODEL_NAME + "-0000.params");
@@ -150,7 +165,15 @@ public final class DeployGraph {
         }
     }
 
-    /** Loads a deploy model directory written by {@link ModelDirectory#save} of an exported model. */
+    /**
+     * Loads a deploy model directory written by {@link ModelDirectory#save} of an exported model.
+     *
+     * @param dir the model directory
+     * @param device where the model lives
+     * @return the loaded deploy model; the caller closes it
+     * @throws IOException if {@code dir} holds no config, is not in deploy form, or its parameters
+     *     cannot be read or do not match the config
+     */
     public static Model load(Path dir, Device device) throws IOException {
         Path config = dir.resolve(ModelDirectory.CONFIG);
         if (!Files.isRegularFile(config)) {
@@ -173,7 +196,14 @@ public final class DeployGraph {
         return model;
     }
 
-    /** Loads a model directory for inference, whichever form it holds: deploy or training graph. */
+    /**
+     * Loads a model directory for inference, whichever form it holds: deploy or training graph.
+     *
+     * @param dir the model directory
+     * @param device where the model lives
+     * @return the loaded model; the caller closes it
+     * @throws IOException if the directory cannot be read or is not a valid model of either form
+     */
     public static Model loadForInference(Path dir, Device device) throws IOException {
         return isDeploy(dir) ? load(dir, device) : ModelDirectory.load(dir, device);
     }

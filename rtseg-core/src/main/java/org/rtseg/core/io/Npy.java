@@ -20,7 +20,14 @@ public final class Npy {
 
     private Npy() {}
 
-    /** Reads an {@code .npy} array or every array of an {@code .npz} (named as in the archive). */
+    /**
+     * Reads an {@code .npy} array or every array of an {@code .npz} (named as in the archive).
+     *
+     * @param manager owns the arrays read
+     * @param file the {@code .npy} or {@code .npz} file
+     * @return the arrays, in archive order
+     * @throws IOException if the file is missing, unreadable or not in NumPy's format
+     */
     public static NDList read(NDManager manager, Path file) throws IOException {
         byte[] bytes;
         try {
@@ -36,7 +43,15 @@ public final class Npy {
         }
     }
 
-    /** Reads a single {@code .npy} array. */
+    /**
+     * Reads a single {@code .npy} array.
+     *
+     * @param manager owns the array read
+     * @param file the {@code .npy} file
+     * @return the array
+     * @throws IOException if the file is missing, unreadable, not in NumPy's format or holds other
+     *     than exactly one array
+     */
     public static NDArray readArray(NDManager manager, Path file) throws IOException {
         NDList list = read(manager, file);
         if (list.size() != 1) {
@@ -45,7 +60,13 @@ public final class Npy {
         return list.get(0);
     }
 
-    /** Writes one array as {@code .npy}, atomically. */
+    /**
+     * Writes one array as {@code .npy}, atomically.
+     *
+     * @param array the array to write
+     * @param file the file to write; replaced only once the new content is complete
+     * @throws IOException if the file cannot be written
+     */
     public static void write(NDArray array, Path file) throws IOException {
         // DJL writes numpy only inside an npz: encode one, then keep its single entry.
         ByteArrayOutputStream npz = new ByteArrayOutputStream();

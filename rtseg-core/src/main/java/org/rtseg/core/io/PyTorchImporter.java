@@ -66,6 +66,9 @@ public final class PyTorchImporter {
     /**
      * The rtseg parameter name of a PyTorch BiSeNetV2 tensor name, e.g. {@code
      * segment.S3.0.shortcut.3.running_var} → {@code segment_stage1_down_shortcut_pw_bn_runningVar}.
+     *
+     * @param torchName a tensor name of the reference implementation's {@code state_dict}
+     * @return the DJL parameter name of the same tensor in the BiSeNetV2 preset
      */
     public static String rtsegName(String torchName) {
         int dot = torchName.lastIndexOf('.');

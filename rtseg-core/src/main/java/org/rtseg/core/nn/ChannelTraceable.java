@@ -16,7 +16,15 @@ public interface ChannelTraceable {
      */
     ChannelGraph.Space trace(ChannelGraph.Space input, ChannelGraph graph);
 
-    /** Traces any block: itself when it can, else as an opaque block that keeps its channels. */
+    /**
+     * Traces any block: itself when it can, else as an opaque block that keeps its channels.
+     *
+     * @param block the block, traceable or not
+     * @param input the space of the input channels
+     * @param outChannels the block's output channels, used only for an opaque block
+     * @param graph the graph being built
+     * @return the space of the output channels
+     */
     static ChannelGraph.Space trace(Object block, ChannelGraph.Space input, int outChannels, ChannelGraph graph) {
         return block instanceof ChannelTraceable t ? t.trace(input, graph) : graph.opaque(input, outChannels);
     }

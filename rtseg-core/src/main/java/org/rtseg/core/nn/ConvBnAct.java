@@ -101,7 +101,13 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
         conv = child("conv", convolution(), inChannels);
     }
 
-    /** A builder for a unit with {@code in} input and {@code out} output channels. */
+    /**
+     * A builder for a unit with {@code in} input and {@code out} output channels.
+     *
+     * @param in input channels, positive
+     * @param out output channels, positive
+     * @return a builder with the defaults of {@link Builder}
+     */
     public static Builder builder(int in, int out) {
         return new Builder(in, out);
     }
@@ -155,34 +161,75 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
         mask.setMask(source);
     }
 
+    /**
+     * Input channels.
+     *
+     * @return the number of channels the convolution reads
+     */
     public int inChannels() {
         return inChannels;
     }
 
+    /**
+     * Output channels.
+     *
+     * @return the number of channels the convolution writes
+     */
     public int outChannels() {
         return outChannels;
     }
 
+    /**
+     * Kernel size.
+     *
+     * @return k of the k×k kernel
+     */
     public int kernel() {
         return kernel;
     }
 
+    /**
+     * Spatial stride.
+     *
+     * @return the convolution's stride, the same on both axes
+     */
     public int stride() {
         return stride;
     }
 
+    /**
+     * Convolution groups.
+     *
+     * @return the number of groups: 1 for a dense convolution, {@link #inChannels()} for a depthwise
+     *     one or a grouped expansion
+     */
     public int groups() {
         return groups;
     }
 
+    /**
+     * Whether the convolution has a bias.
+     *
+     * @return true if built with one, or once {@link #removeNormForFolding()} removed a BatchNorm
+     */
     public boolean hasBias() {
         return bias;
     }
 
+    /**
+     * Whether a BatchNorm follows the convolution.
+     *
+     * @return true unless built with {@link Builder#noNorm()} or the BatchNorm was folded away
+     */
     public boolean hasNorm() {
         return norm != null;
     }
 
+    /**
+     * Whether a ReLU ends the unit.
+     *
+     * @return false when built with {@link Builder#noActivation()}
+     */
     public boolean hasActivation() {
         return relu;
     }
@@ -190,6 +237,8 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
     /**
      * The key, relative to the enclosing module, of the width this unit's output channels were
      * read from ({@code null} when they follow from another width, e.g. a depthwise unit).
+     *
+     * @return the width key, or null
      */
     public String widthKey() {
         return widthKey;
@@ -212,47 +261,96 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
             this.out = out;
         }
 
+        /**
+         * Sets the kernel size; padding is {@code kernel / 2}.
+         *
+         * @param kernel k of the k×k kernel, positive (default 3)
+         * @return this builder
+         */
         public Builder kernel(int kernel) {
             this.kernel = kernel;
             return this;
         }
 
+        /**
+         * Sets the stride.
+         *
+         * @param stride the stride on both axes, positive (default 1)
+         * @return this builder
+         */
         public Builder stride(int stride) {
             this.stride = stride;
             return this;
         }
 
+        /**
+         * Sets the number of convolution groups.
+         *
+         * @param groups groups; must divide both channel counts (default 1)
+         * @return this builder
+         */
         public Builder groups(int groups) {
             this.groups = groups;
             return this;
         }
 
-        /** One group per input channel. */
+        /**
+         * One group per input channel.
+         *
+         * @return this builder
+         */
         public Builder depthwise() {
             return groups(in);
         }
 
+        /**
+         * Gives the convolution a bias (default none).
+         *
+         * @return this builder
+         */
         public Builder bias() {
             this.bias = true;
             return this;
         }
 
+        /**
+         * Leaves out the BatchNorm.
+         *
+         * @return this builder
+         */
         public Builder noNorm() {
             this.norm = false;
             return this;
         }
 
+        /**
+         * Leaves out the ReLU.
+         *
+         * @return this builder
+         */
         public Builder noActivation() {
             this.relu = false;
             return this;
         }
 
-        /** Records which width key gave the output channels, for subnet extraction. */
+        /**
+         * Records which width key gave the output channels, for subnet extraction.
+         *
+         * @param key the width key relative to the enclosing module (see {@link ConvBnAct#widthKey()})
+         * @return this builder
+         */
         public Builder widthKey(String key) {
             this.widthKey = key;
             return this;
         }
 
+        /**
+         * Builds the unit.
+         *
+         * @return a new, uninitialised unit
+         * @throws IllegalArgumentException if a size is not positive or the groups do not divide
+         *     the channel counts
+         */
         public ConvBnAct build() {
             return new ConvBnAct(this);
         }

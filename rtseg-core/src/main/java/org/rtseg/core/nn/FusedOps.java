@@ -55,13 +55,28 @@ public final class FusedOps {
     /**
      * {@code relu(conv2d(x, weight, bias))} with the ReLU applied in place to the convolution's
      * output; square stride and padding, dilation 1.
+     *
+     * @param x the NCHW input, a PyTorch-engine array
+     * @param weight the convolution weights, (out, in/groups, k, k)
+     * @param bias the bias, one value per output channel
+     * @param stride the stride on both axes
+     * @param padding the zero padding on every side
+     * @param groups the convolution groups
+     * @return the activated output, owned by {@code x}'s manager; not part of autograd
+     * @throws IllegalArgumentException if an array is not a PyTorch-engine array
      */
     public static NDArray conv2dRelu(NDArray x, NDArray weight, NDArray bias, int stride, int padding, int groups) {
         return run("conv2d_relu", x, IValue.from(pt(weight)), IValue.from(pt(bias)),
                 IValue.from((long) stride), IValue.from((long) padding), IValue.from((long) groups));
     }
 
-    /** The same values in channels-last (NHWC) memory layout; shape and indexing are unchanged. */
+    /**
+     * The same values in channels-last (NHWC) memory layout; shape and indexing are unchanged.
+     *
+     * @param x an NCHW PyTorch-engine array
+     * @return the array in channels-last layout, owned by {@code x}'s manager; not part of autograd
+     * @throws IllegalArgumentException if {@code x} is not a PyTorch-engine array
+     */
     public static NDArray channelsLast(NDArray x) {
         return run("channels_last", x);
     }

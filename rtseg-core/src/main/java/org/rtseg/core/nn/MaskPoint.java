@@ -16,12 +16,23 @@ public final class MaskPoint implements Masked {
         this.source = source;
     }
 
-    /** Whether a mask is attached. */
+    /**
+     * Whether a mask is attached.
+     *
+     * @return true if a mask source is set
+     */
     public boolean isSet() {
         return source != null;
     }
 
-    /** The features with masked channels zeroed, or the features themselves without a mask. */
+    /**
+     * The features with masked channels zeroed, or the features themselves without a mask.
+     *
+     * @param ps the forward pass's parameter store, passed to the mask source
+     * @param features NCHW features, one channel per entry of the mask
+     * @param training whether the forward pass trains, passed to the mask source
+     * @return the masked features, or {@code features} itself without a mask
+     */
     public NDArray apply(ParameterStore ps, NDArray features, boolean training) {
         if (source == null) {
             return features;

@@ -26,6 +26,10 @@ public interface Masked {
         NDArray mask(ParameterStore ps, Device device, boolean training);
     }
 
-    /** Sets the mask; {@code null} removes it, and the network runs unmasked. */
+    /**
+     * Sets the mask; {@code null} removes it, and the network runs unmasked.
+     *
+     * @param source draws the mask in each forward pass, or null
+     */
     void setMask(Source source);
 }

@@ -30,14 +30,22 @@ public final class MaskedLayerNorm extends RtsegBlock implements ChannelTraceabl
     private final Parameter beta;
     private Source mask;
 
-    /** A LayerNorm over {@code channels} channels. */
+    /**
+     * A LayerNorm over {@code channels} channels.
+     *
+     * @param channels the number of channels, which sizes {@code gamma} and {@code beta}
+     */
     public MaskedLayerNorm(int channels) {
         this.channels = channels;
         gamma = addParameter(Parameter.builder().setName("gamma").setType(Parameter.Type.GAMMA).optShape(new Shape(channels)).build());
         beta = addParameter(Parameter.builder().setName("beta").setType(Parameter.Type.BETA).optShape(new Shape(channels)).build());
     }
 
-    /** Channels normalised. */
+    /**
+     * Channels normalised.
+     *
+     * @return the number of channels
+     */
     public int channels() {
         return channels;
     }

@@ -19,7 +19,9 @@ public final class Resize extends AbstractBlock {
 
     /** Interpolation modes, numbered as DJL's {@code NDArrayEx.interpolation} expects. */
     public enum Mode {
+        /** Nearest-neighbour: each output pixel copies the nearest input pixel. */
         NEAREST(0),
+        /** Bilinear, with {@code align_corners=False}. */
         BILINEAR(1);
 
         private final int djlCode;
@@ -32,7 +34,13 @@ public final class Resize extends AbstractBlock {
     private final Mode mode;
     private final int factor;
 
-    /** Upsamples by {@code factor} in both spatial dimensions. */
+    /**
+     * Upsamples by {@code factor} in both spatial dimensions.
+     *
+     * @param mode the interpolation
+     * @param factor the integer scale factor, positive
+     * @throws IllegalArgumentException if {@code factor} is not positive
+     */
     public Resize(Mode mode, int factor) {
         if (factor <= 0) {
             throw new IllegalArgumentException("Resize factor must be positive, was " + factor);
@@ -41,7 +49,15 @@ public final class Resize extends AbstractBlock {
         this.factor = factor;
     }
 
-    /** Resizes an NCHW map to {@code height × width}. */
+    /**
+     * Resizes an NCHW map to {@code height × width}.
+     *
+     * @param x the NCHW map
+     * @param height target height in pixels
+     * @param width target width in pixels
+     * @param mode the interpolation
+     * @return the resized map, or {@code x} itself if it already has that size
+     */
     public static NDArray to(NDArray x, long height, long width, Mode mode) {
         Shape s = x.getShape();
         if (s.get(2) == height && s.get(3) == width) {

@@ -30,11 +30,13 @@ public abstract class RtsegBlock extends AbstractBlock implements Countable {
     /**
      * Registers a child under its exact name.
      *
+     * @param <B> the child's type
      * @param name the child's name, unique within this block
      * @param block the child
      * @param inputShape a shape whose channel axis (1 for NCHW, last for tokens) is what the child
      *     receives; only leaf DJL blocks read it
      * @return the child
+     * @throws IllegalArgumentException if this block already has a child of that name
      */
     protected final <B extends Block> B child(String name, B block, Shape inputShape) {
         if (children.contains(name)) {
@@ -45,7 +47,16 @@ public abstract class RtsegBlock extends AbstractBlock implements Countable {
         return block;
     }
 
-    /** Registers a child that receives {@code channels} channels of an NCHW map. */
+    /**
+     * Registers a child that receives {@code channels} channels of an NCHW map.
+     *
+     * @param <B> the child's type
+     * @param name the child's name, unique within this block
+     * @param block the child
+     * @param channels the number of input channels the child receives
+     * @return the child
+     * @throws IllegalArgumentException if this block already has a child of that name
+     */
     protected final <B extends Block> B child(String name, B block, long channels) {
         return child(name, block, new Shape(1, channels, 1, 1));
     }
@@ -62,13 +73,29 @@ public abstract class RtsegBlock extends AbstractBlock implements Countable {
         return new Shape[] {count(inputShapes[0], Tally.discarding())};
     }
 
-    /** Runs one single-input, single-output child. */
+    /**
+     * Runs one single-input, single-output child.
+     *
+     * @param block the child to run
+     * @param parameterStore the forward pass's parameter store
+     * @param x the child's input
+     * @param training whether the forward pass trains
+     * @return the child's single output
+     */
     protected static NDArray apply(
             Block block, ParameterStore parameterStore, NDArray x, boolean training) {
         return block.forward(parameterStore, new NDList(x), training).singletonOrThrow();
     }
 
-    /** Counts a child that is itself countable, under its own scope. */
+    /**
+     * Counts a child that is itself countable, under its own scope.
+     *
+     * @param scope the child's name, appended to the tally's scope
+     * @param block the child
+     * @param input the child's input shape
+     * @param tally receives the child's parameters and MACs
+     * @return the child's output shape
+     */
     protected static Shape count(String scope, Countable block, Shape input, Tally tally) {
         return block.count(input, tally.scope(scope));
     }

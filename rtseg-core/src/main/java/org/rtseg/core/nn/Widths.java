@@ -27,7 +27,12 @@ public final class Widths {
         this.overrides = Map.copyOf(overrides);
     }
 
-    /** No overrides. */
+    /**
+     * No overrides.
+     *
+     * @param scope the module path, for messages
+     * @return widths that always give the default
+     */
     public static Widths none(String scope) {
         return new Widths(scope, Map.of());
     }
@@ -37,6 +42,7 @@ public final class Widths {
      *
      * @param all full key (module path + "." + local key) → channels
      * @param scope the module path
+     * @return the overrides whose key is {@code scope} + "." + a local key (no deeper module)
      */
     public static Widths of(Map<String, Integer> all, String scope) {
         Map<String, Integer> local = new HashMap<>();
@@ -49,7 +55,16 @@ public final class Widths {
         return new Widths(scope, local);
     }
 
-    /** The width under {@code key}, or the default. */
+    /**
+     * The width under {@code key}, or the default.
+     *
+     * <p>Marks the key as read, for {@link #requireAllUsed}.
+     *
+     * @param key the local key, e.g. {@code expand}
+     * @param defaultWidth the channel count the config implies
+     * @return the overriding channel count, or {@code defaultWidth} if none
+     * @throws ConfigException if the override is not positive
+     */
     public int get(String key, int defaultWidth) {
         used.add(key);
         Integer w = overrides.get(key);
@@ -62,7 +77,11 @@ public final class Widths {
         return w;
     }
 
-    /** The local overrides, for block arguments. */
+    /**
+     * The local overrides, for block arguments.
+     *
+     * @return local key → channels; unmodifiable
+     */
     public Map<String, Integer> asMap() {
         return overrides;
     }
@@ -76,11 +95,21 @@ public final class Widths {
         private final Set<String> scopes = new HashSet<>();
         private final java.util.List<Widths> handedOut = new java.util.ArrayList<>();
 
+        /**
+         * A table of the network-wide overrides.
+         *
+         * @param all full key (module path + "." + local key) → channels
+         */
         public Table(Map<String, Integer> all) {
             this.all = Map.copyOf(all);
         }
 
-        /** The overrides of a module that reads them itself. */
+        /**
+         * The overrides of a module that reads them itself.
+         *
+         * @param path the module path, e.g. {@code segment.stem}
+         * @return the module's overrides, checked by {@link #requireAllUsed}
+         */
         public Widths scope(String path) {
             Widths w = Widths.of(all, path);
             scopes.add(path);
@@ -88,13 +117,22 @@ public final class Widths {
             return w;
         }
 
-        /** The overrides of a block built from {@link org.rtseg.core.blocks.BlockArgs}, which checks them. */
+        /**
+         * The overrides of a block built from {@link org.rtseg.core.blocks.BlockArgs}, which checks them.
+         *
+         * @param path the block's module path
+         * @return local key → channels for that block
+         */
         public Map<String, Integer> delegate(String path) {
             scopes.add(path);
             return Widths.of(all, path).asMap();
         }
 
-        /** Fails on any key that no module read. */
+        /**
+         * Fails on any key that no module read.
+         *
+         * @throws ConfigException naming the keys that no module read
+         */
         public void requireAllUsed() {
             handedOut.forEach(Widths::requireAllUsed);
             Set<String> orphans = new TreeSet<>();
@@ -110,7 +148,11 @@ public final class Widths {
         }
     }
 
-    /** Fails on keys no module read: they would silently not apply. */
+    /**
+     * Fails on keys no module read: they would silently not apply.
+     *
+     * @throws ConfigException naming the keys never passed to {@link #get}
+     */
     public void requireAllUsed() {
         Set<String> unknown = new TreeSet<>(overrides.keySet());
         unknown.removeAll(used);

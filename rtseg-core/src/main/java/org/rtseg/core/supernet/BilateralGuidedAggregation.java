@@ -52,7 +52,11 @@ public final class BilateralGuidedAggregation extends RtsegBlock {
         conv = child("conv", ConvBnAct.builder(c, widths.get("conv", c)).widthKey("conv").build(), c);
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the channels of the final 3×3 convolution
+     */
     public int outChannels() {
         return conv.outChannels();
     }
@@ -61,6 +65,9 @@ public final class BilateralGuidedAggregation extends RtsegBlock {
      * The four maps entering the products and the sum share one space; the depthwise convolutions
      * keep their inputs' spaces.
      *
+     * @param detail the space of the detail features
+     * @param semantic the space of the segment features
+     * @param graph the graph being built
      * @return the output space
      */
     public ChannelGraph.Space trace(ChannelGraph.Space detail, ChannelGraph.Space semantic, ChannelGraph graph) {

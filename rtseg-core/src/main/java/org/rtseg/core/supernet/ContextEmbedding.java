@@ -42,7 +42,11 @@ public final class ContextEmbedding extends RtsegBlock implements ChannelTraceab
         convLast = child("conv_last", ConvBnAct.builder(channels, widths.get("conv_last", channels)).widthKey("conv_last").build(), channels);
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the channels of {@code conv_last}
+     */
     public int outChannels() {
         return convLast.outChannels();
     }

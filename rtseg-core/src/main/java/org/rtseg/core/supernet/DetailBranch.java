@@ -43,7 +43,11 @@ public final class DetailBranch extends RtsegBlock implements ChannelTraceable {
         }
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the channels of the last layer
+     */
     public int outChannels() {
         return layers.get(layers.size() - 1).outChannels();
     }

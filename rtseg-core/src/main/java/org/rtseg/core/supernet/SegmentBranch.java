@@ -43,12 +43,20 @@ public final class SegmentBranch extends RtsegBlock {
         ce = child("ce", new ContextEmbedding(in, widths.scope("segment.ce")), in);
     }
 
-    /** Output channels (the context embedding's). */
+    /**
+     * Output channels (the context embedding's).
+     *
+     * @return the channels of the branch's last feature
+     */
     public int outChannels() {
         return ce.outChannels();
     }
 
-    /** Channels of each feature the forward returns: stem, stages, context embedding. */
+    /**
+     * Channels of each feature the forward returns: stem, stages, context embedding.
+     *
+     * @return a new list of channel counts, in forward order
+     */
     public List<Integer> featureChannels() {
         List<Integer> c = new ArrayList<>();
         c.add(stem.outChannels());
@@ -57,7 +65,11 @@ public final class SegmentBranch extends RtsegBlock {
         return c;
     }
 
-    /** Every mixed block of the branch, stage by stage. */
+    /**
+     * Every mixed block of the branch, stage by stage.
+     *
+     * @return an unmodifiable list of the mixed blocks, in forward order
+     */
     public List<MixedBlock> mixedBlocks() {
         List<MixedBlock> all = new ArrayList<>();
         stages.forEach(s -> all.addAll(s.mixedBlocks()));
@@ -78,7 +90,15 @@ public final class SegmentBranch extends RtsegBlock {
         return features;
     }
 
-    /** The spaces of the stem, stage and context features. */
+    /**
+     * The spaces of the stem, stage and context features.
+     *
+     * <p>Each stage's space is labelled {@code segment.stageN} in the graph.
+     *
+     * @param input the space of the image
+     * @param graph the graph being traced
+     * @return the features' spaces, in the order the forward returns the features
+     */
     public List<ChannelGraph.Space> traceFeatures(ChannelGraph.Space input, ChannelGraph graph) {
         List<ChannelGraph.Space> spaces = new ArrayList<>();
         ChannelGraph.Space x = stem.trace(input, graph);
@@ -92,12 +112,20 @@ public final class SegmentBranch extends RtsegBlock {
         return spaces;
     }
 
-    /** The stages, in order. */
+    /**
+     * The stages, in order.
+     *
+     * @return an unmodifiable list of {@code stage1..3}
+     */
     public List<SegmentStage> stages() {
         return Collections.unmodifiableList(stages);
     }
 
-    /** The context embedding. */
+    /**
+     * The context embedding.
+     *
+     * @return the {@code ce} child
+     */
     public ContextEmbedding contextEmbedding() {
         return ce;
     }

@@ -54,12 +54,20 @@ public final class SegmentStage extends RtsegBlock implements ChannelTraceable {
         }
     }
 
-    /** Output channels (the stage width). */
+    /**
+     * Output channels (the stage width).
+     *
+     * @return the stage's configured channels
+     */
     public int outChannels() {
         return outChannels;
     }
 
-    /** The stage's mixed blocks, for block search. */
+    /**
+     * The stage's mixed blocks, for block search.
+     *
+     * @return an unmodifiable list of the mixed blocks, in forward order
+     */
     public List<MixedBlock> mixedBlocks() {
         return Collections.unmodifiableList(mixed);
     }

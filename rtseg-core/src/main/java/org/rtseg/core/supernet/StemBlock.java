@@ -41,7 +41,11 @@ public final class StemBlock extends RtsegBlock implements ChannelTraceable {
         fuse = child("fuse", ConvBnAct.builder(c2 + c0, widths.get("fuse", out)).widthKey("fuse").build(), c2 + c0);
     }
 
-    /** Output channels. */
+    /**
+     * Output channels.
+     *
+     * @return the channels of {@code fuse}
+     */
     public int outChannels() {
         return fuse.outChannels();
     }

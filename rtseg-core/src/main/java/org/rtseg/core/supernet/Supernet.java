@@ -74,37 +74,74 @@ public final class Supernet extends RtsegBlock {
      * Runs eval-mode forward passes in the channels-last memory format ({@link FusedOps}): the
      * padded image is converted once and every layer keeps that layout. Values are unchanged; the
      * deploy graph sets it, because oneDNN then convolves without reordering each input and output.
+     *
+     * @param on true for channels-last eval passes, false for the default NCHW layout
      */
     public void useChannelsLast(boolean on) {
         channelsLast = on;
     }
 
-    /** Builds the network a config describes. */
+    /**
+     * Builds the network a config describes.
+     *
+     * @param config the network's config
+     * @return a new, uninitialised network
+     * @throws org.rtseg.core.config.ConfigException if a width override names no module or width
+     */
     public static Supernet of(SupernetConfig config) {
         return new Supernet(config);
     }
 
+    /**
+     * The config this network was built from.
+     *
+     * @return the config
+     */
     public SupernetConfig config() {
         return config;
     }
 
+    /**
+     * The detail branch (child {@code detail}).
+     *
+     * @return the detail branch
+     */
     public DetailBranch detail() {
         return detail;
     }
 
+    /**
+     * The segment branch (child {@code segment}).
+     *
+     * @return the segment branch
+     */
     public SegmentBranch segment() {
         return segment;
     }
 
+    /**
+     * The bilateral guided aggregation that fuses the branches (child {@code bga}).
+     *
+     * @return the aggregation layer
+     */
     public BilateralGuidedAggregation bga() {
         return bga;
     }
 
+    /**
+     * The main segmentation head (child {@code head}).
+     *
+     * @return the main head
+     */
     public SegmentHead head() {
         return head;
     }
 
-    /** The aux heads (empty when disabled): stem, then each stage. */
+    /**
+     * The aux heads (empty when disabled): stem, then each stage.
+     *
+     * @return an unmodifiable list of the aux heads
+     */
     public List<SegmentHead> auxHeads() {
         return Collections.unmodifiableList(auxHeads);
     }
@@ -112,6 +149,8 @@ public final class Supernet extends RtsegBlock {
     /**
      * The channel graph of the whole network, aux heads included: which channels width search may
      * prune and which are tied (the image and the classes are fixed).
+     *
+     * @return a new graph traced from the network's current structure
      */
     public ChannelGraph channelGraph() {
         ChannelGraph graph = new ChannelGraph();
@@ -129,7 +168,11 @@ public final class Supernet extends RtsegBlock {
         return graph;
     }
 
-    /** Every mixed block, in forward order. */
+    /**
+     * Every mixed block, in forward order.
+     *
+     * @return the mixed blocks of the segment branch's stages
+     */
     public List<MixedBlock> mixedBlocks() {
         return segment.mixedBlocks();
     }
@@ -148,6 +191,8 @@ public final class Supernet extends RtsegBlock {
      * @param training BatchNorm batch statistics and dropout
      * @param withAux append the aux heads' logits (stem first), e.g. to inspect them in eval mode
      * @return main logits, then aux logits
+     * @throws IllegalArgumentException if {@code image} is not N×3×H×W, or training with fewer than
+     *     2 images
      */
     public NDList logits(ParameterStore ps, NDArray image, boolean training, boolean withAux) {
         Shape s = image.getShape();

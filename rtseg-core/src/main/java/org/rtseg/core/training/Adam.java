@@ -31,6 +31,11 @@ public final class Adam extends Optimizer implements StatefulOptimizer {
         weightDecay = builder.weightDecay;
     }
 
+    /**
+     * A builder with the defaults above; the learning rate must be set.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -92,22 +97,47 @@ public final class Adam extends Optimizer implements StatefulOptimizer {
             return this;
         }
 
+        /**
+         * Sets the learning-rate schedule.
+         *
+         * @param tracker gives lr for each parameter and update count
+         * @return this builder
+         */
         public Builder learningRate(ParameterTracker tracker) {
             this.learningRate = tracker;
             return this;
         }
 
+        /**
+         * Sets the moments' decay rates.
+         *
+         * @param beta1 β1, decay of the first moment m, in [0, 1) (default 0.9)
+         * @param beta2 β2, decay of the second moment v, in [0, 1) (default 0.999)
+         * @return this builder
+         */
         public Builder betas(float beta1, float beta2) {
             this.beta1 = beta1;
             this.beta2 = beta2;
             return this;
         }
 
+        /**
+         * Sets the weight decay.
+         *
+         * @param weightDecay the L2 factor on w added to the gradient (default 0, none)
+         * @return this builder
+         */
         public Builder weightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
+        /**
+         * Builds the optimiser.
+         *
+         * @return a new optimiser with no moment estimates yet
+         * @throws IllegalArgumentException if no learning rate was set
+         */
         public Adam build() {
             if (learningRate == null) {
                 throw new IllegalArgumentException("Adam needs a learning-rate tracker");

@@ -45,11 +45,20 @@ public final class DataParallel implements AutoCloseable {
         this.manager = model.newSubManager();
     }
 
-    /** Number of replicas. */
+    /**
+     * Number of replicas.
+     *
+     * @return the number of devices given, repeats counted
+     */
     public int size() {
         return devices.size();
     }
 
+    /**
+     * The replicas' devices.
+     *
+     * @return the devices, the model's first; unmodifiable
+     */
     public List<Device> devices() {
         return devices;
     }
@@ -57,6 +66,10 @@ public final class DataParallel implements AutoCloseable {
     /**
      * The parameter store a replica's forward pass reads its parameters from: the model's own for
      * replica 0, mirrors on the replica's device (created on first use) for the others.
+     *
+     * @param scope the manager of the forward pass
+     * @param replica the replica's index, 0 to {@link #size()} − 1
+     * @return a parameter store for that replica's forward pass
      */
     public ParameterStore store(NDManager scope, int replica) {
         if (replica == 0) {
@@ -73,6 +86,11 @@ public final class DataParallel implements AutoCloseable {
     /**
      * A replica's shard of a batch: the {@code replica}-th of {@link #size()} equal parts along axis
      * 0, on the replica's device.
+     *
+     * @param batch the whole batch; its size must be a multiple of {@link #size()}
+     * @param replica the replica's index, 0 to {@link #size()} − 1
+     * @return the replica's shard, or {@code batch} itself with one device
+     * @throws IllegalArgumentException if the batch does not split evenly over the devices
      */
     public NDArray shard(NDArray batch, int replica) {
         if (size() == 1) {
@@ -108,6 +126,8 @@ public final class DataParallel implements AutoCloseable {
     /**
      * Adds every replica's gradient of each trainable parameter onto the parameter's own gradient
      * and clears the replica's, so the parameter holds the gradient of the whole batch.
+     *
+     * @param parameters the model's parameters; those never mirrored or not trainable are skipped
      */
     public synchronized void reduceGradients(Iterable<Parameter> parameters) {
         for (Parameter p : parameters) {

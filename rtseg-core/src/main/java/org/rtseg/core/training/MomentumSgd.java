@@ -37,6 +37,11 @@ public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
         decayed = builder.decayed;
     }
 
+    /**
+     * A builder with the defaults above; the learning rate must be set.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -94,27 +99,56 @@ public final class MomentumSgd extends Optimizer implements StatefulOptimizer {
             return this;
         }
 
+        /**
+         * Sets the learning-rate schedule.
+         *
+         * @param tracker gives lr for each parameter and update count (e.g. a poly schedule)
+         * @return this builder
+         */
         public Builder learningRate(ParameterTracker tracker) {
             this.learningRate = tracker;
             return this;
         }
 
+        /**
+         * Sets the momentum.
+         *
+         * @param momentum μ, usually in [0, 1) (default 0.9)
+         * @return this builder
+         */
         public Builder momentum(float momentum) {
             this.momentum = momentum;
             return this;
         }
 
+        /**
+         * Sets the weight decay.
+         *
+         * @param weightDecay wd, the L2 factor added to the gradient (default 0, none)
+         * @return this builder
+         */
         public Builder weightDecay(float weightDecay) {
             this.weightDecay = weightDecay;
             return this;
         }
 
-        /** Applies weight decay only to the parameters whose id passes (default: all). */
+        /**
+         * Applies weight decay only to the parameters whose id passes (default: all).
+         *
+         * @param parameterIds true for the parameter ids that are decayed
+         * @return this builder
+         */
         public Builder decayOnly(Predicate<String> parameterIds) {
             this.decayed = parameterIds;
             return this;
         }
 
+        /**
+         * Builds the optimiser.
+         *
+         * @return a new optimiser with empty momentum buffers
+         * @throws IllegalArgumentException if no learning rate was set
+         */
         public MomentumSgd build() {
             if (learningRate == null) {
                 throw new IllegalArgumentException("MomentumSgd needs a learning-rate tracker");

@@ -17,6 +17,7 @@ public final class PixelCrossEntropy extends Loss {
     /** The label of pixels that count for nothing. */
     public static final int IGNORE = 255;
 
+    /** A loss named {@code PixelCrossEntropy}. */
     public PixelCrossEntropy() {
         super("PixelCrossEntropy");
     }
@@ -26,7 +27,13 @@ public final class PixelCrossEntropy extends Loss {
         return of(predictions.get(0), labels.get(0));
     }
 
-    /** The mean cross-entropy of one logits map against the labels. */
+    /**
+     * The mean cross-entropy of one logits map against the labels.
+     *
+     * @param logits N×C×H×W unnormalised class scores
+     * @param labels N×H×W class indices in [0, C), or {@link #IGNORE}
+     * @return the scalar loss, averaged over labelled pixels; 0 if no pixel is labelled
+     */
     public static NDArray of(NDArray logits, NDArray labels) {
         NDArray valid = labels.neq(IGNORE);
         NDArray index = labels.mul(valid).toType(DataType.INT64, false).expandDims(1);

@@ -9,9 +9,17 @@ import java.util.Map;
  */
 public interface StatefulOptimizer {
 
-    /** The state by key (live arrays; copy before the next update). */
+    /**
+     * The state by key (live arrays; copy before the next update).
+     *
+     * @return state key (derived from the parameter id) → array
+     */
     Map<String, NDArray> state();
 
-    /** Replaces the state with saved arrays, which are taken over. */
+    /**
+     * Replaces the state with saved arrays, which are taken over.
+     *
+     * @param saved arrays keyed as {@link #state()} returned them
+     */
     void restore(Map<String, NDArray> saved);
 }

@@ -14,7 +14,14 @@ public record ColorJitter(double brightness, double contrast, double saturation)
     /** No colour change. */
     public static final ColorJitter NONE = new ColorJitter(0, 0, 0);
 
-    /** Checks strengths in [0, 1]. */
+    /**
+     * Checks strengths in [0, 1].
+     *
+     * @param brightness brightness strength {@code s} in [0, 1]; 0 disables
+     * @param contrast contrast strength in [0, 1]; 0 disables
+     * @param saturation saturation strength in [0, 1]; 0 disables
+     * @throws IllegalArgumentException when a strength is outside [0, 1] or NaN
+     */
     public ColorJitter {
         for (double s : new double[] {brightness, contrast, saturation}) {
             if (!(s >= 0 && s <= 1)) {

@@ -14,14 +14,25 @@ import org.rtseg.data.LabeledImage;
  */
 public record EvalTransform(int height, int width, Normalization normalization) implements SegmentationTransform {
 
-    /** Checks sizes. */
+    /**
+     * Checks sizes.
+     *
+     * @param height output rows, or 0 (with {@code width} 0) to keep the original size
+     * @param width output columns, or 0 (with {@code height} 0) to keep the original size
+     * @param normalization the per-channel normalisation, as in training
+     * @throws IllegalArgumentException when a size is negative or only one of them is 0
+     */
     public EvalTransform {
         if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
             throw new IllegalArgumentException("eval size must be both positive or both 0: " + height + "x" + width);
         }
     }
 
-    /** Original size, ImageNet normalisation. */
+    /**
+     * Original size, ImageNet normalisation.
+     *
+     * @return a transform that only normalises, with {@link Normalization#IMAGENET}
+     */
     public static EvalTransform none() {
         return new EvalTransform(0, 0, Normalization.IMAGENET);
     }

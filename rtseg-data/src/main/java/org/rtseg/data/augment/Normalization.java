@@ -14,7 +14,13 @@ public record Normalization(float[] mean, float[] std) {
     public static final Normalization IMAGENET =
             new Normalization(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
 
-    /** Checks three positive channels. */
+    /**
+     * Checks three positive channels.
+     *
+     * @param mean the R, G, B means on the [0, 1] scale; copied
+     * @param std the R, G, B standard deviations on the [0, 1] scale, positive; copied
+     * @throws IllegalArgumentException when an array does not hold 3 values or a deviation is not positive
+     */
     public Normalization {
         if (mean.length != 3 || std.length != 3) {
             throw new IllegalArgumentException("normalisation needs 3 means and 3 stds (R, G, B)");

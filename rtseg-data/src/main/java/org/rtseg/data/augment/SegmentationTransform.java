@@ -12,6 +12,7 @@ public interface SegmentationTransform {
      * @param sample decoded image and class-id label of equal size
      * @param random the sample's own random stream, derived from (seed, epoch, index) so that results do
      *     not depend on which thread runs it or in which order; deterministic transforms ignore it
+     * @return the normalised image and its label, at the transform's output size
      */
     TransformedSample apply(LabeledImage sample, SplittableRandom random);
 }

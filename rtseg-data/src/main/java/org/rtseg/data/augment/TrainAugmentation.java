@@ -27,7 +27,17 @@ public record TrainAugmentation(
         Normalization normalization)
         implements SegmentationTransform {
 
-    /** Checks crop sizes. */
+    /**
+     * Checks crop sizes.
+     *
+     * @param scales how the rescale factor is drawn, relative to the original size
+     * @param cropHeight crop rows; 0 (with {@code cropWidth} 0) keeps the whole rescaled image
+     * @param cropWidth crop columns; 0 (with {@code cropHeight} 0) keeps the whole rescaled image
+     * @param flip whether to mirror left-right with probability 1/2
+     * @param jitter colour jitter strengths; {@link ColorJitter#NONE} for none
+     * @param normalization the per-channel normalisation, applied last
+     * @throws IllegalArgumentException when a crop size is negative or only one of them is 0
+     */
     public TrainAugmentation {
         if (cropHeight < 0 || cropWidth < 0 || (cropHeight == 0) != (cropWidth == 0)) {
             throw new IllegalArgumentException(
@@ -38,6 +48,10 @@ public record TrainAugmentation(
     /**
      * The usual real-time segmentation recipe (as in mmsegmentation's Cityscapes configs): scale in
      * [0.5, 2.0], crop {@code cropHeight × cropWidth}, flip, mild jitter, ImageNet normalisation.
+     *
+     * @param cropHeight crop rows, positive (or 0 with {@code cropWidth} 0 for no crop)
+     * @param cropWidth crop columns, positive (or 0 with {@code cropHeight} 0 for no crop)
+     * @return the augmentation, with jitter strengths 0.2
      */
     public static TrainAugmentation standard(int cropHeight, int cropWidth) {
         return new TrainAugmentation(

@@ -18,7 +18,16 @@ import ai.djl.training.dataset.Record;
  */
 public record TransformedSample(String key, float[] image, int[] label, int height, int width) {
 
-    /** Checks buffer sizes. */
+    /**
+     * Checks buffer sizes.
+     *
+     * @param key the sample's name in its dataset
+     * @param image {@code 3 * height * width} floats, CHW, normalised; kept, not copied
+     * @param label {@code height * width} class ids, 255 = ignore; kept, not copied
+     * @param height rows
+     * @param width columns
+     * @throws IllegalArgumentException when a buffer does not match the size
+     */
     public TransformedSample {
         if (image.length != 3 * height * width || label.length != height * width) {
             throw new IllegalArgumentException("sample buffers do not match " + height + "x" + width);
@@ -28,6 +37,9 @@ public record TransformedSample(String key, float[] image, int[] label, int heig
     /**
      * A DJL record: data = image {@code (3, H, W)} float32, labels = label {@code (H, W)} int32, both
      * attached to {@code manager}.
+     *
+     * @param manager the manager that owns the two new arrays
+     * @return the record, one array in its data and one in its labels
      */
     public Record toRecord(NDManager manager) {
         NDArray x = manager.create(image, new Shape(3, height, width));

@@ -57,6 +57,7 @@ public final class DataBenchmark {
     /**
      * @param args optional: number of distinct frames (default 6), seconds per measurement (default 6); or
      *     {@code camvid}, the CamVid root and optionally the seconds per measurement
+     * @throws Exception when the frames cannot be written or read, or a worker thread fails
      */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("camvid")) {

@@ -26,7 +26,13 @@ public final class ConfusionMatrix {
     private final int stride;
     private final long[] counts;
 
-    /** An empty matrix for {@code numClasses} classes (at most 255). */
+    /**
+     * An empty matrix for {@code numClasses} classes (at most 255).
+     *
+     * @param numClasses the class count {@code n}, 1 to 255; the matrix has {@code n} rows and
+     *     {@code n + 1} columns
+     * @throws IllegalArgumentException when {@code numClasses} is outside 1..255
+     */
     public ConfusionMatrix(int numClasses) {
         if (numClasses < 1 || numClasses > LabelMap.IGNORE) {
             throw new IllegalArgumentException("numClasses must be 1..255: " + numClasses);
@@ -36,12 +42,22 @@ public final class ConfusionMatrix {
         this.counts = new long[numClasses * stride];
     }
 
-    /** Number of classes. */
+    /**
+     * Number of classes.
+     *
+     * @return {@code n}, the number of rows
+     */
     public int numClasses() {
         return numClasses;
     }
 
-    /** Adds equal-size maps of class ids. */
+    /**
+     * Adds equal-size maps of class ids.
+     *
+     * @param groundTruth ground-truth class ids; values {@code >= n} (255 = ignore) are skipped
+     * @param prediction predicted class ids; values {@code >= n} count as misses
+     * @throws IllegalArgumentException when the maps differ in size
+     */
     public void update(LabelMap groundTruth, LabelMap prediction) {
         if (groundTruth.width() != prediction.width() || groundTruth.height() != prediction.height()) {
             throw new IllegalArgumentException(
@@ -56,6 +72,10 @@ public final class ConfusionMatrix {
      *
      * <p>Large maps are counted into a 256×256 table indexed by the byte pair, which needs neither
      * branches nor range checks per pixel, and the table is folded into the matrix once.
+     *
+     * @param groundTruth ground-truth class ids; values {@code >= n} (255 = ignore) are skipped
+     * @param prediction predicted class ids, pixel for pixel; values {@code >= n} count as misses
+     * @throws IllegalArgumentException when the arrays differ in length
      */
     public void update(byte[] groundTruth, byte[] prediction) {
         checkLength(groundTruth.length, prediction.length);
@@ -76,7 +96,14 @@ public final class ConfusionMatrix {
         }
     }
 
-    /** Adds class ids given as ints (negative or {@code >= n} ground truth is skipped). */
+    /**
+     * Adds class ids given as ints (negative or {@code >= n} ground truth is skipped).
+     *
+     * @param groundTruth ground-truth class ids
+     * @param prediction predicted class ids, pixel for pixel; negative or {@code >= n} values count as
+     *     misses
+     * @throws IllegalArgumentException when the arrays differ in length
+     */
     public void update(int[] groundTruth, int[] prediction) {
         checkLength(groundTruth.length, prediction.length);
         for (int i = 0; i < groundTruth.length; i++) {
@@ -87,6 +114,11 @@ public final class ConfusionMatrix {
     /**
      * Adds a label tensor and a prediction tensor of class ids (any integer type, same shape, e.g. a
      * batch {@code (N, H, W)} and the argmax of the logits).
+     *
+     * @param groundTruth ground-truth class ids; negative or {@code >= n} values are skipped
+     * @param prediction predicted class ids of the same shape; negative or {@code >= n} values count as
+     *     misses
+     * @throws IllegalArgumentException when the shapes differ
      */
     public void update(NDArray groundTruth, NDArray prediction) {
         if (!groundTruth.getShape().equals(prediction.getShape())) {
@@ -96,7 +128,12 @@ public final class ConfusionMatrix {
         update(toInts(groundTruth), toInts(prediction));
     }
 
-    /** Adds all counts of {@code other}, which must have the same number of classes. */
+    /**
+     * Adds all counts of {@code other}, which must have the same number of classes.
+     *
+     * @param other the matrix to add; left unchanged
+     * @throws IllegalArgumentException when the class counts differ
+     */
     public void merge(ConfusionMatrix other) {
         if (other.numClasses != numClasses) {
             throw new IllegalArgumentException("cannot merge " + other.numClasses + " into " + numClasses + " classes");
@@ -106,12 +143,23 @@ public final class ConfusionMatrix {
         }
     }
 
-    /** Pixels of ground-truth class {@code gt} predicted as {@code pred} ({@code pred == n}: missed). */
+    /**
+     * Pixels of ground-truth class {@code gt} predicted as {@code pred} ({@code pred == n}: missed).
+     *
+     * @param gt the ground-truth class, 0 to {@code n - 1}
+     * @param pred the predicted class, 0 to {@code n - 1}, or {@code n} for the miss column
+     * @return the pixel count
+     */
     public long get(int gt, int pred) {
         return counts[gt * stride + pred];
     }
 
-    /** Pixels of ground-truth class {@code c} (the row sum, misses included). */
+    /**
+     * Pixels of ground-truth class {@code c} (the row sum, misses included).
+     *
+     * @param c the class, 0 to {@code n - 1}
+     * @return the pixel count, {@code tp + fn} of class {@code c}
+     */
     public long groundTruthPixels(int c) {
         long sum = 0;
         for (int p = 0; p < stride; p++) {
@@ -120,7 +168,12 @@ public final class ConfusionMatrix {
         return sum;
     }
 
-    /** Pixels predicted as {@code c} on scored ground truth (the column sum). */
+    /**
+     * Pixels predicted as {@code c} on scored ground truth (the column sum).
+     *
+     * @param c the class, 0 to {@code n - 1} ({@code n} gives the misses)
+     * @return the pixel count, {@code tp + fp} of class {@code c}
+     */
     public long predictedPixels(int c) {
         long sum = 0;
         for (int g = 0; g < numClasses; g++) {
@@ -129,7 +182,11 @@ public final class ConfusionMatrix {
         return sum;
     }
 
-    /** All scored pixels. */
+    /**
+     * All scored pixels.
+     *
+     * @return the sum of all counts, misses included
+     */
     public long totalPixels() {
         return Arrays.stream(counts).sum();
     }

@@ -48,12 +48,19 @@ public final class PredictionEvaluator {
         this.threads = threads;
     }
 
-    /** A pair to score. */
+    /**
+     * A pair to score.
+     *
+     * @param groundTruth the ground-truth sample's files (only its label is read)
+     * @param prediction the prediction PNG found for it
+     */
     public record Match(SampleFiles groundTruth, Path prediction) {}
 
     /**
      * Pairs every ground-truth file with its prediction.
      *
+     * @param predictions the folder searched recursively for {@code .png} predictions
+     * @return one match per ground-truth file, in key order
      * @throws InvalidDataException naming the ground-truth file whose prediction is missing or
      *     duplicated, or the predictions folder when it does not exist
      */
@@ -89,7 +96,9 @@ public final class PredictionEvaluator {
     /**
      * Matches and scores all predictions.
      *
+     * @param predictions the folder searched recursively for {@code .png} predictions
      * @param progress shows one step per file, or null
+     * @return the scores over the whole split, with the format's classes, categories and averaging rule
      * @throws InvalidDataException naming the file when a prediction is missing, duplicated, of the
      *     wrong size, not single-channel, or holds values outside the format; or a ground-truth file is bad
      */
@@ -127,11 +136,18 @@ public final class PredictionEvaluator {
         return SegmentationMetrics.of(total, dataset.format());
     }
 
-    /** Adds one ground-truth/prediction pair to {@code matrix}. */
+    /**
+     * Adds one ground-truth/prediction pair to {@code matrix}.
+     *
+     * @param match the ground-truth and prediction files
+     * @param matrix the matrix to add to, with the format's class count
+     * @throws IOException when a file cannot be read; an {@link InvalidDataException} names the file
+     *     when it is corrupt, not single-channel, of the wrong size or holds values outside the format
+     */
     public void score(Match match, ConfusionMatrix matrix) throws IOException {
         LabelFormat format = dataset.format();
         Path gtFile = match.groundTruth().label();
-        LabelMap gt = format.groundTruthToClasses(ImageFiles.readIndex(gtFile), gtFile);
+        LabelMap gt = format.groundTruthToClasses(dataset.readLabel(gtFile), gtFile);
         LabelMap raw = ImageFiles.readIndex(match.prediction());
         if (raw.width() != gt.width() || raw.height() != gt.height()) {
             throw new InvalidDataException(

@@ -25,7 +25,11 @@ public final class PredictionWriter {
 
     private final LabelFormat format;
 
-    /** A writer for {@code format}. */
+    /**
+     * A writer for {@code format}.
+     *
+     * @param format the dataset's label format, which gives file values, palette and void colour
+     */
     public PredictionWriter(LabelFormat format) {
         this.format = format;
     }
@@ -33,7 +37,12 @@ public final class PredictionWriter {
     /**
      * Writes {@code <dir>/<key>.png} in the official format and returns its path.
      *
+     * @param dir the output folder, created if missing
+     * @param key the sample's name in its dataset, which names the file
      * @param classes predicted class ids, at ground-truth size
+     * @return the written file
+     * @throws IOException when the file cannot be written
+     * @throws IllegalArgumentException when a pixel holds no class id
      */
     public Path writeOfficial(Path dir, String key, LabelMap classes) throws IOException {
         Path file = dir.resolve(key + ".png");
@@ -41,7 +50,12 @@ public final class PredictionWriter {
         return file;
     }
 
-    /** Renders class ids with the official palette (unscored pixels in the void colour). */
+    /**
+     * Renders class ids with the official palette (unscored pixels in the void colour).
+     *
+     * @param classes class ids; values {@code >= numClasses} are drawn in the void colour
+     * @return a new image of the same size
+     */
     public RgbImage colorize(LabelMap classes) {
         int[] palette = format.palette();
         byte[] ids = classes.values();
@@ -59,7 +73,11 @@ public final class PredictionWriter {
     /**
      * Blends the image with the palette colour of each pixel's class; unscored pixels keep the image.
      *
+     * @param image the input image
+     * @param classes class ids, same size as {@code image}
      * @param alpha weight of the class colour, in [0, 1]
+     * @return a new blended image
+     * @throws IllegalArgumentException when the sizes differ or {@code alpha} is outside [0, 1]
      */
     public RgbImage overlay(RgbImage image, LabelMap classes, double alpha) {
         if (image.width() != classes.width() || image.height() != classes.height()) {
@@ -83,12 +101,26 @@ public final class PredictionWriter {
         return new RgbImage(image.width(), image.height(), out);
     }
 
-    /** Writes {@link #colorize} as an RGB PNG. */
+    /**
+     * Writes {@link #colorize} as an RGB PNG.
+     *
+     * @param file the PNG to write; parent folders are created
+     * @param classes class ids to render
+     * @throws IOException when the file cannot be written
+     */
     public void writeColorMask(Path file, LabelMap classes) throws IOException {
         ImageFiles.writeRgbPng(file, colorize(classes));
     }
 
-    /** Writes {@link #overlay} as an RGB PNG. */
+    /**
+     * Writes {@link #overlay} as an RGB PNG.
+     *
+     * @param file the PNG to write; parent folders are created
+     * @param image the input image
+     * @param classes class ids, same size as {@code image}
+     * @param alpha weight of the class colour, in [0, 1]
+     * @throws IOException when the file cannot be written
+     */
     public void writeOverlay(Path file, RgbImage image, LabelMap classes, double alpha) throws IOException {
         ImageFiles.writeRgbPng(file, overlay(image, classes, alpha));
     }

@@ -60,12 +60,29 @@ public record SegmentationMetrics(
         double categoryMeanIoU,
         long scoredPixels) {
 
-    /** Scores {@code matrix} with the classes, categories and rule of {@code format}. */
+    /**
+     * Scores {@code matrix} with the classes, categories and rule of {@code format}.
+     *
+     * @param matrix the pixel counts, with {@code format}'s class count
+     * @param format the dataset's label format
+     * @return the scores
+     * @throws IllegalArgumentException when the class counts differ
+     */
     public static SegmentationMetrics of(ConfusionMatrix matrix, LabelFormat format) {
         return of(matrix, format.name(), format.classNames(), format.averaging(), format.categories());
     }
 
-    /** Scores {@code matrix} with explicit classes, rule and categories (class-id groups). */
+    /**
+     * Scores {@code matrix} with explicit classes, rule and categories (class-id groups).
+     *
+     * @param matrix the pixel counts
+     * @param dataset the name reported with the scores
+     * @param classNames one name per class of {@code matrix}, in class-id order
+     * @param rule how {@code meanIoU} averages the class IoUs
+     * @param categories category name to the class ids it pools, in report order; empty for none
+     * @return the scores
+     * @throws IllegalArgumentException when the number of names differs from the class count
+     */
     public static SegmentationMetrics of(
             ConfusionMatrix matrix,
             String dataset,
@@ -109,7 +126,11 @@ public record SegmentationMetrics(
                 total);
     }
 
-    /** The number of classes whose IoU is defined (what {@link AveragingRule#NON_NAN_CLASSES} divides by). */
+    /**
+     * The number of classes whose IoU is defined (what {@link AveragingRule#NON_NAN_CLASSES} divides by).
+     *
+     * @return the count of non-NaN entries of {@link #iou()}
+     */
     public int definedClasses() {
         int k = 0;
         for (double v : iou) {
@@ -118,7 +139,11 @@ public record SegmentationMetrics(
         return k;
     }
 
-    /** A human-readable table: one line per class, then the averages and the rule they use. */
+    /**
+     * A human-readable table: one line per class, then the averages and the rule they use.
+     *
+     * @return the table, lines ending in the platform's line separator; undefined scores read {@code nan}
+     */
     public String toTable() {
         StringBuilder out = new StringBuilder();
         int width = Math.max(12, classNames.stream().mapToInt(String::length).max().orElse(0) + 2);
@@ -145,7 +170,11 @@ public record SegmentationMetrics(
         return out.toString();
     }
 
-    /** The scores as pretty-printed JSON; undefined scores are {@code null}. */
+    /**
+     * The scores as pretty-printed JSON; undefined scores are {@code null}.
+     *
+     * @return a JSON object with the averages, one entry per class and, with categories, their IoUs
+     */
     public String toJson() {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("dataset", dataset);
@@ -180,7 +209,12 @@ public record SegmentationMetrics(
         }
     }
 
-    /** Writes {@link #toJson()} to {@code file} atomically. */
+    /**
+     * Writes {@link #toJson()} to {@code file} atomically.
+     *
+     * @param file the file to create or replace, as UTF-8; parent folders are created
+     * @throws IOException when the file cannot be written
+     */
     public void writeJson(Path file) throws IOException {
         byte[] bytes = toJson().getBytes(StandardCharsets.UTF_8);
         ImageFiles.writeAtomically(file, out -> out.write(bytes));

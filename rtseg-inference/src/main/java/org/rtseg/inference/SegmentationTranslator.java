@@ -1,4 +1,4 @@
-package org.rtseg.examples;
+package org.rtseg.inference;
 
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.CategoryMask;
@@ -40,7 +40,12 @@ public final class SegmentationTranslator implements NoBatchifyTranslator<Image,
         this.normalization = normalization;
     }
 
-    /** A translator for a dataset's classes and ImageNet normalisation (rtseg's training default). */
+    /**
+     * A translator for a dataset's classes and ImageNet normalisation (rtseg's training default).
+     *
+     * @param format the dataset the model was trained on; gives the class names
+     * @return a new translator
+     */
     public static SegmentationTranslator of(LabelFormat format) {
         return new SegmentationTranslator(format.classNames(), Normalization.IMAGENET);
     }
@@ -71,8 +76,12 @@ public final class SegmentationTranslator implements NoBatchifyTranslator<Image,
     /**
      * An H×W×3 RGB image (any numeric type, 0..255) as the network's 1×3×H×W float32 input, {@code (x /
      * 255 − mean) / std} per channel.
+     *
+     * @param hwc the image, height × width × RGB
+     * @param normalization the per-channel mean and std
+     * @return the network's input, in the image's manager
      */
-    static NDArray normalize(NDArray hwc, Normalization normalization) {
+    public static NDArray normalize(NDArray hwc, Normalization normalization) {
         NDArray mean = hwc.getManager().create(normalization.mean()).reshape(3, 1, 1);
         NDArray std = hwc.getManager().create(normalization.std()).reshape(3, 1, 1);
         return hwc.toType(DataType.FLOAT32, false).transpose(2, 0, 1).div(255f).sub(mean).div(std).expandDims(0);

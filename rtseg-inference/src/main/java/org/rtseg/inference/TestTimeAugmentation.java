@@ -1,4 +1,4 @@
-package org.rtseg.examples;
+package org.rtseg.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
@@ -17,29 +17,49 @@ import org.rtseg.core.supernet.Supernet;
  * @param flip also predict the mirrored image
  * @param slide sliding-window crops, or {@code null} for whole-image passes
  */
-record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
+public record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
 
     /** One pass over the whole image at its own size. */
-    static final TestTimeAugmentation NONE = new TestTimeAugmentation(List.of(1.0), false, null);
+    public static final TestTimeAugmentation NONE = new TestTimeAugmentation(List.of(1.0), false, null);
 
     /**
      * Sliding-window inference (mmsegmentation's {@code slide_inference}): crops at a stride, the
      * last one aligned to the border, logits averaged where crops overlap.
+     *
+     * @param cropHeight crop height, pixels
+     * @param cropWidth crop width, pixels
+     * @param strideHeight vertical step between crops, pixels
+     * @param strideWidth horizontal step between crops, pixels
      */
-    record Slide(int cropHeight, int cropWidth, int strideHeight, int strideWidth) {
-        Slide {
+    public record Slide(int cropHeight, int cropWidth, int strideHeight, int strideWidth) {
+        /**
+         * Validates the sizes: positive, stride no larger than crop.
+         *
+         * @param cropHeight crop height, pixels, positive
+         * @param cropWidth crop width, pixels, positive
+         * @param strideHeight vertical step, pixels, in [1, cropHeight]
+         * @param strideWidth horizontal step, pixels, in [1, cropWidth]
+         * @throws IllegalArgumentException if a size is not positive or a stride exceeds its crop
+         */
+        public Slide {
             if (cropHeight < 1 || cropWidth < 1 || strideHeight < 1 || strideWidth < 1
                     || strideHeight > cropHeight || strideWidth > cropWidth) {
-                throw new IllegalArgumentException("--slide needs positive crop and stride sizes with stride ≤ crop, got "
+                throw new IllegalArgumentException("slide (--slide) needs positive crop and stride sizes with stride ≤ crop, got "
                         + cropHeight + "x" + cropWidth + "," + strideHeight + "x" + strideWidth);
             }
         }
 
-        /** Parses {@code CROP,STRIDE}, each {@code N} or {@code HxW}, e.g. {@code 1024,768} or {@code 512x1024,341x682}. */
-        static Slide parse(String value) {
+        /**
+         * Parses {@code CROP,STRIDE}, each {@code N} or {@code HxW}, e.g. {@code 1024,768} or {@code 512x1024,341x682}.
+         *
+         * @param value the text, as the {@code --slide} option takes it; {@code N} means N×N
+         * @return the validated sliding window
+         * @throws IllegalArgumentException if the text is not of that form or the sizes are invalid
+         */
+        public static Slide parse(String value) {
             String[] parts = value.split(",");
             if (parts.length != 2) {
-                throw new IllegalArgumentException("--slide is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + value + "'");
+                throw new IllegalArgumentException("slide (--slide) is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + value + "'");
             }
             int[] crop = size(parts[0], value);
             int[] stride = size(parts[1], value);
@@ -52,7 +72,7 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
                 int h = Integer.parseInt(hw[0].trim());
                 return new int[] {h, hw.length == 2 ? Integer.parseInt(hw[1].trim()) : h};
             } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("--slide is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + whole + "'", e);
+                throw new IllegalArgumentException("slide (--slide) is CROP,STRIDE (e.g. 1024,768 or 512x1024,384x768), was '" + whole + "'", e);
             }
         }
 
@@ -88,10 +108,18 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
         }
     }
 
-    TestTimeAugmentation {
+    /**
+     * Validates the scales: at least one, each positive.
+     *
+     * @param scales image scales relative to the original size, each positive
+     * @param flip also predict the mirrored image
+     * @param slide sliding-window crops, or {@code null} for whole-image passes
+     * @throws IllegalArgumentException if there is no scale or one is not positive
+     */
+    public TestTimeAugmentation {
         scales = List.copyOf(scales);
         if (scales.isEmpty() || scales.stream().anyMatch(s -> !(s > 0))) {
-            throw new IllegalArgumentException("--scales must be positive numbers, was " + scales);
+            throw new IllegalArgumentException("scales (--scales) must be positive numbers, was " + scales);
         }
     }
 
@@ -103,7 +131,7 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
      * @param image a normalised 1×3×H×W image
      * @return 1×H×W class ids
      */
-    NDArray predict(Supernet net, ParameterStore ps, NDArray image) {
+    public NDArray predict(Supernet net, ParameterStore ps, NDArray image) {
         long h = image.getShape().get(2);
         long w = image.getShape().get(3);
         NDArray probabilities = null;
@@ -122,8 +150,12 @@ record TestTimeAugmentation(List<Double> scales, boolean flip, Slide slide) {
         return slide == null ? net.logits(ps, image, false, false).get(0) : slide.logits(net, ps, image);
     }
 
-    /** A short description for reports, e.g. {@code scales [0.5, 1.0], flip, slide 1024x1024 stride 768x768}. */
-    String describe() {
+    /**
+     * A short description for reports, e.g. {@code scales [0.5, 1.0], flip, slide 1024x1024 stride 768x768}.
+     *
+     * @return the scales, {@code flip} when set, then the slide or {@code whole image}
+     */
+    public String describe() {
         String s = "scales " + scales + (flip ? ", flip" : "");
         return slide == null ? s + ", whole image"
                 : s + ", slide " + slide.cropHeight() + "x" + slide.cropWidth() + " stride " + slide.strideHeight() + "x" + slide.strideWidth();
