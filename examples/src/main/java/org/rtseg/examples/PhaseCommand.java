@@ -2,8 +2,6 @@ package org.rtseg.examples;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.search.BatchSource;
@@ -19,11 +17,7 @@ abstract class PhaseCommand implements Callable<Integer> {
 
     @Mixin RuntimeOptions runtime;
 
-    @Option(names = "--config", required = true, description = "run config JSON (network, data, training, costInput)")
-    Path configFile;
-
-    @Option(names = "--set", description = "override a config field: key=value with a dotted key, e.g. training.iterations=100")
-    List<String> overrides = new ArrayList<>();
+    @Mixin RunConfigOptions config;
 
     @Option(names = "--work", required = true, description = "work directory (resolved config, checkpoints, metrics, results)")
     Path work;
@@ -34,7 +28,7 @@ abstract class PhaseCommand implements Callable<Integer> {
     /** The run config, resolved and written to {@code work/run.json}. */
     RunConfig runConfig() throws IOException {
         runtime.configureThreads();
-        RunConfig run = RunConfig.load(configFile, overrides);
+        RunConfig run = config.load();
         run.save(work.resolve("run.json"));
         return run;
     }

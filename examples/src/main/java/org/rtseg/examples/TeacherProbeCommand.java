@@ -41,11 +41,7 @@ final class TeacherProbeCommand implements Callable<Integer> {
 
     @Mixin RuntimeOptions runtime;
 
-    @Option(names = "--config", required = true, description = "the run config the supernet was pretrained with")
-    Path configFile;
-
-    @Option(names = "--set", description = "override a config field: key=value with a dotted key")
-    List<String> overrides = new ArrayList<>();
+    @Mixin RunConfigOptions config;
 
     @Option(names = "--supernet", required = true, description = "the pretrained supernet (<pretrain work>/model)")
     Path supernetDir;
@@ -60,7 +56,7 @@ final class TeacherProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         runtime.configureThreads();
-        RunConfig run = RunConfig.load(configFile, overrides);
+        RunConfig run = config.load();
         DataConfig data = run.data().dataset().equals(DataConfig.SYNTHETIC) ? run.data().withSamples(valScenes) : run.data();
         SegmentationDataset val = data.evaluation("val");
         BatchSource batches = PhaseCommand.batches(run, 1);
