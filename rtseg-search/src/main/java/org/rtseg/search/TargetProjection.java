@@ -140,10 +140,13 @@ public final class TargetProjection {
             return new Result(decided, decided, 0, 0);
         }
         int switches = 0;
-        while (p.outOfReach(target) && p.switchPath(target)) {
+        // The grid's costs change only when a path does: read once per set of paths.
+        double[] costs = p.gridCosts();
+        while (outOfReach(costs, target) && p.switchPath(costs, target)) {
             switches++;
+            costs = p.gridCosts();
         }
-        int pruned = p.closestPruning(target);
+        int pruned = p.closestPruning(costs, target);
         return new Result(decided, p.cost(pruned), switches, p.shift(pruned));
     }
 
@@ -162,8 +165,7 @@ public final class TargetProjection {
     }
 
     /** Whether no point of the grid is costly enough, or none cheap enough, at the current paths. */
-    private boolean outOfReach(double target) {
-        double[] costs = gridCosts();
+    private static boolean outOfReach(double[] costs, double target) {
         return Arrays.stream(costs).max().orElseThrow() < target || Arrays.stream(costs).min().orElseThrow() > target;
     }
 
@@ -173,8 +175,7 @@ public final class TargetProjection {
      * end of the reach on its side of the target, the least unlikely under α; else the one that
      * overshoots least. False when no switch moves the cost that way.
      */
-    private boolean switchPath(double target) {
-        double[] costs = gridCosts();
+    private boolean switchPath(double[] costs, double target) {
         boolean up = Arrays.stream(costs).max().orElseThrow() < target;
         int extreme = gridPoint(extremeIndex(costs, up));
         int far = gridPoint(extremeIndex(costs, !up));
@@ -238,8 +239,7 @@ public final class TargetProjection {
      * bisection inside the first grid interval, from the fewest pruned, whose ends lie on either side
      * of the target; the grid point closest to it when the target is out of reach.
      */
-    private int closestPruning(double target) {
-        double[] costs = gridCosts();
+    private int closestPruning(double[] costs, double target) {
         for (int j = 0; j < GRID; j++) {
             if ((costs[j] >= target) != (costs[j + 1] >= target)) {
                 return bisect(gridPoint(j), gridPoint(j + 1), costs[j] >= target, target);
