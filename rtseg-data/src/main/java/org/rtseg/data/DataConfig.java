@@ -39,9 +39,9 @@ import org.rtseg.data.augment.TrainAugmentation;
  * @param flip random horizontal flips
  * @param jitter colour jitter strength (brightness, contrast, saturation)
  * @param seed the data seed
- * @param cacheDecoded keep the decoded frames of a real dataset in memory after their first use (for small
- *     datasets such as CamVid: decoding a PNG costs more than augmenting a crop of it); synthetic scenes
- *     are drawn, not decoded, and ignore it
+ * @param cacheDecoded keep the decoded frames of a real dataset, or the drawn synthetic scenes, in memory
+ *     after their first use (for small datasets such as CamVid: decoding a PNG costs more than augmenting a
+ *     crop of it; drawing a scene, most of what a demo batch costs to make)
  */
 public record DataConfig(
         String dataset, String root, String split, int classes, int samples, int sceneHeight, int sceneWidth,
@@ -71,7 +71,7 @@ public record DataConfig(
      * @param flip random horizontal flips
      * @param jitter colour jitter strength in [0, 1], the same for brightness, contrast and saturation
      * @param seed the data seed
-     * @param cacheDecoded keep the decoded frames of a real dataset in memory after their first use
+     * @param cacheDecoded keep the decoded frames of a real dataset, or the drawn synthetic scenes, in memory after their first use
      * @throws DataConfigException naming the field when the dataset is not registered, the root is
      *     missing, a scale is not positive or the scale range is empty
      */
@@ -191,7 +191,7 @@ public record DataConfig(
 
     private SegmentationDataset synthetic(String which, SegmentationTransform transform, int batchSize) {
         return SyntheticScenes.builder().optImageSize(sceneHeight, sceneWidth).optNumClasses(classes)
-                .optNumSamples(samples).optSeed(seed + ("train".equals(which) ? 0 : 7919)).optTransform(transform)
+                .optNumSamples(samples).optKeepDrawn(cacheDecoded).optSeed(seed + ("train".equals(which) ? 0 : 7919)).optTransform(transform)
                 .setSampling(batchSize, true, true).build();
     }
 

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     private final boolean cacheDecoded;
     private List<SampleFiles> samples;
     /** Decoded samples by index when {@code cacheDecoded}, filled on first use; null otherwise. */
-    private AtomicReferenceArray<LabeledImage> decoded;
+    private SampleCache decoded;
 
     /**
      * One sample's files: where its image and its label are (or would be, when one is missing).
@@ -117,7 +116,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         requireDirectory(listing.imageDir(), "image");
         requireDirectory(listing.labelDir(), "label");
         List<SampleFiles> paired = pair(listing.files());
-        AtomicReferenceArray<LabeledImage> cache = cacheDecoded ? new AtomicReferenceArray<>(paired.size()) : null;
+        SampleCache cache = cacheDecoded ? new SampleCache(paired.size()) : null;
         if (verify) {
             verifyAll(paired, cache, progress);
         }
@@ -173,14 +172,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         if (decoded == null) {
             return decode(files);
         }
-        int i = Math.toIntExact(index);
-        LabeledImage sample = decoded.get(i);
-        if (sample == null) {
-            // Two loader threads may decode the same frame at once; both results are equal, the first is kept.
-            decoded.compareAndSet(i, null, decode(files));
-            sample = decoded.get(i);
-        }
-        return sample;
+        return decoded.<IOException>get(Math.toIntExact(index), () -> decode(files));
     }
 
     @Override
@@ -350,7 +342,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
     }
 
     /** Decodes every pair, keeping the results in {@code cache} when there is one (else dropping them). */
-    private void verifyAll(List<SampleFiles> files, AtomicReferenceArray<LabeledImage> cache, Progress progress)
+    private void verifyAll(List<SampleFiles> files, SampleCache cache, Progress progress)
             throws IOException {
         if (progress != null) {
             progress.reset("Verifying " + format().name() + " " + split, files.size());
@@ -358,7 +350,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         for (int i = 0; i < files.size(); i++) {
             LabeledImage sample = decode(files.get(i));
             if (cache != null) {
-                cache.set(i, sample);
+                cache.put(i, sample);
             }
             if (progress != null) {
                 progress.increment(1);

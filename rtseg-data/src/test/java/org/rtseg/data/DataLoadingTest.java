@@ -27,7 +27,11 @@ import org.rtseg.data.augment.TrainAugmentation;
 class DataLoadingTest {
 
     private static SyntheticScenes dataset(long seed) {
-        return SyntheticScenes.builder().optImageSize(32, 64).optNumSamples(10).optSeed(seed)
+        return dataset(seed, false);
+    }
+
+    private static SyntheticScenes dataset(long seed, boolean keepDrawn) {
+        return SyntheticScenes.builder().optImageSize(32, 64).optNumSamples(10).optSeed(seed).optKeepDrawn(keepDrawn)
                 .optTransform(TrainAugmentation.standard(24, 24)).setSampling(4, true).optPrefetchNumber(3).build();
     }
 
@@ -90,6 +94,22 @@ class DataLoadingTest {
             }
         }
         assertFalse(java.util.Arrays.equals(data.sample(2, 0).image(), data.sample(2, 1).image()));
+    }
+
+    @Test
+    void keptScenesGiveTheSameBatchesAndAreDrawnOnce() throws Exception {
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            SyntheticScenes drawn = dataset(5);
+            SyntheticScenes kept = dataset(5, true);
+            assertSame(epoch(drawn, null), epoch(kept, two));
+            assertSame(epoch(drawn, null), epoch(kept, two));
+            org.junit.jupiter.api.Assertions.assertSame(kept.load(3), kept.load(3), "a kept scene is not drawn again");
+            assertArrayEquals(drawn.load(3).image().pixels(), kept.load(3).image().pixels());
+            assertFalse(drawn.load(3) == drawn.load(3), "without keeping, each load draws anew");
+        } finally {
+            two.shutdownNow();
+        }
     }
 
     private static CamVid camvid(Path root, boolean cache) {
