@@ -13,10 +13,10 @@ import ai.djl.util.PairList;
  *
  * <p>Nearest-neighbour goes through DJL's interpolation (on its internal {@code NDArrayEx}). Bilinear
  * does not: DJL 0.36 runs it antialiased ({@code aten::_upsample_bilinear2d_aa}), which gives a
- * 2× downsampling of an 8×8 map a value of 7.04 where {@code F.interpolate} gives 4.25, and, though
- * equal when upsampling, took 13.1 ms forward and backward for the demo's logits (8×8×12×24 to
+ * 2× downsampling of an 8×8 test map 7.04 at its corner where {@code F.interpolate} gives 4.25, and, though
+ * equal when upsampling, took 11.2 ms forward and backward for the demo's logits (8×8×12×24 to
  * 96×192) and 17 % of a demo training step. Bilinear resizing is instead two products with
- * interpolation matrices, one per axis (6.6 ms; {@code ResizeTest} holds it to the formula). The
+ * interpolation matrices, one per axis (6.1 ms; {@code ResizeTest} holds it to the formula). The
  * static {@link #to} is used where the target size is given rather than a factor.
  */
 public final class Resize extends AbstractBlock {
