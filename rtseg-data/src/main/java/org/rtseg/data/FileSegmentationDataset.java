@@ -172,7 +172,7 @@ public abstract class FileSegmentationDataset extends SegmentationDataset {
         if (decoded == null) {
             return decode(files);
         }
-        return decoded.<IOException>get(Math.toIntExact(index), () -> decode(files));
+        return decoded.get(Math.toIntExact(index), () -> decode(files));
     }
 
     @Override

@@ -93,7 +93,7 @@ public final class SyntheticScenes extends SegmentationDataset {
         if (drawn == null) {
             return draw(index);
         }
-        return drawn.<RuntimeException>get((int) index, () -> draw(index));
+        return drawn.get((int) index, () -> draw(index));
     }
 
     private LabeledImage draw(long index) {
