@@ -11,6 +11,8 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * A mixed block of the supernet (paper §Supernet design, Fig. 2): candidate paths of the same shape
@@ -24,7 +26,7 @@ import org.rtseg.core.nn.RtsegBlock;
  * with the path weights h spread evenly over the candidates, i.e. the supernet as a whole — the
  * "strong supernet" that self-distillation (§Boosters) learns from.
  */
-public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
+public final class MixedBlock extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     /**
      * One candidate: its child name, registered type and resolved arguments.
@@ -163,6 +165,20 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable {
      */
     public void setPathGate(PathGate gate) {
         this.pathGate = gate;
+    }
+
+    /**
+     * The chosen path, named after its type.
+     *
+     * @throws IllegalStateException if the block averages its paths (a supernet teacher) or a path
+     *     gate weights it (block search): export the extracted subnet
+     */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        if (averaged() || pathGate != null) {
+            throw new IllegalStateException("a mixed block under block search cannot be exported; extract the subnet first");
+        }
+        return graph.block(chosen().name(), chosen().type(), chosen().block(), input);
     }
 
     @Override

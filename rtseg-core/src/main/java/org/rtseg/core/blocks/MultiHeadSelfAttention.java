@@ -16,6 +16,8 @@ import org.rtseg.core.nn.MaskedLayerNorm;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The paper's multi-head self-attention path (§Supernet design, eq. 1–2): the feature map is cut
@@ -41,7 +43,7 @@ import org.rtseg.core.nn.Widths;
  * kept whole: A is fixed, because a head's softmax couples all its d = A/heads channels and its
  * scale 1/√d would change with them.
  */
-public final class MultiHeadSelfAttention extends RtsegBlock implements ChannelTraceable {
+public final class MultiHeadSelfAttention extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     /**
      * Type {@code mhsa}: parameters {@code heads} (4), {@code patch} (2), {@code mlpRatio} (2);
@@ -150,6 +152,44 @@ public final class MultiHeadSelfAttention extends RtsegBlock implements ChannelT
         // V·Wᵀ is each head's output with the channels first, as the token map wants them.
         NDArray out = v.matMul(weights.transpose(0, 1, 3, 2)).reshape(b, width, s.get(2), s.get(3));
         return apply(proj, ps, out, training);
+    }
+
+    /**
+     * The same layer in ONNX operators. ONNX's SpaceToDepth orders a token's channels pixel-major,
+     * (py·P + px)·C + c, so a Gather reorders them channel-major; DepthToSpace in CRD mode is exactly
+     * {@link #depthToSpace}.
+     */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String t = input;
+        if (patch > 1) {
+            long channels = tokens / (patch * patch);
+            long[] order = new long[tokens];
+            for (int i = 0; i < tokens; i++) {
+                order[i] = i % (patch * patch) * channels + i / (patch * patch);
+            }
+            String pixelMajor = graph.node("SpaceToDepth", List.of(input), OnnxGraph.attribute("blocksize", patch));
+            t = graph.node("Gather", List.of(pixelMajor, graph.ints("channel_major", order)), OnnxGraph.attribute("axis", 1));
+        }
+        t = graph.add(t, exportAttention(graph, exportChild(graph, norm1, t)));
+        String h = graph.gelu(exportChild(graph, fc1, exportChild(graph, norm2, t)));
+        t = graph.add(t, exportChild(graph, fc2, h));
+        return patch == 1 ? t
+                : graph.node("DepthToSpace", List.of(t), OnnxGraph.attribute("blocksize", patch), OnnxGraph.attribute("mode", "CRD"));
+    }
+
+    /** {@link #attention} in ONNX operators; the heads' outputs take the shape of the queries' map. */
+    private String exportAttention(OnnxGraph graph, String t) {
+        long d = query.outChannels() / heads;
+        String perHead = graph.ints("per_head", 0, heads, d, -1);
+        String queries = exportChild(graph, query, t);
+        String q = graph.mul(queries, graph.scalar("scale", (float) (1.0 / Math.sqrt(d))));
+        q = graph.transpose(graph.reshape(q, perHead), 0, 1, 3, 2);
+        String k = graph.reshape(exportChild(graph, key, t), perHead);
+        String weights = graph.node("Softmax", List.of(graph.node("MatMul", List.of(q, k))), OnnxGraph.attribute("axis", -1));
+        String v = graph.reshape(exportChild(graph, value, t), perHead);
+        String out = graph.node("MatMul", List.of(v, graph.transpose(weights, 0, 1, 3, 2)));
+        return exportChild(graph, proj, graph.reshape(out, graph.shape(queries)));
     }
 
     /** (B,C,H,W) → (B, C·P², H/P, W/P), token channel c·P² + py·P + px. */

@@ -15,13 +15,15 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * A chain of convolutions plus a residual, then ReLU: the common form of BiSeNetV2's gather-and-
  * expand layer and the paper's lightweight inverted residual. The residual is the identity when the
  * shape is kept and a {@link Shortcut} otherwise.
  */
-abstract class ResidualBlock extends RtsegBlock implements ChannelTraceable {
+abstract class ResidualBlock extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     private final List<ConvBnAct> chain = new ArrayList<>();
     private final Shortcut shortcut;
@@ -92,6 +94,15 @@ abstract class ResidualBlock extends RtsegBlock implements ChannelTraceable {
         }
         NDArray residual = shortcut == null ? x : apply(shortcut, ps, x, training);
         return new NDList(Activation.relu(y.add(residual)));
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String y = input;
+        for (ConvBnAct conv : chain) {
+            y = exportChild(graph, conv, y);
+        }
+        return graph.relu(graph.add(y, shortcut == null ? input : exportChild(graph, shortcut, input)));
     }
 
     /** The main path's output and the residual are added: one space. */

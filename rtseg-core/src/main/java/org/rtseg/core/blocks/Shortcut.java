@@ -9,12 +9,14 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The projection shortcut of a residual block that changes shape (BiSeNetV2's GE-S2 shortcut):
  * depthwise 3×3 with the block's stride → BN → 1×1 → BN. Children {@code dw}, {@code pw}.
  */
-public final class Shortcut extends RtsegBlock implements ChannelTraceable {
+public final class Shortcut extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     private final ConvBnAct dw;
     private final ConvBnAct pw;
@@ -29,6 +31,11 @@ public final class Shortcut extends RtsegBlock implements ChannelTraceable {
     public Shortcut(int in, int out, int stride) {
         dw = child("dw", ConvBnAct.builder(in, in).stride(stride).depthwise().noActivation().build(), in);
         pw = child("pw", ConvBnAct.builder(in, out).kernel(1).noActivation().build(), in);
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        return exportChild(graph, pw, exportChild(graph, dw, input));
     }
 
     @Override

@@ -9,9 +9,11 @@ import org.rtseg.core.complexity.Tally;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /** The skip path of a mixed block (paper Fig. 2): the identity, letting the search drop a block. */
-public final class Skip extends RtsegBlock implements ChannelTraceable {
+public final class Skip extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     /** Type {@code skip}: no parameters; only where the shape is kept. */
     public static final BlockType TYPE =
@@ -41,6 +43,11 @@ public final class Skip extends RtsegBlock implements ChannelTraceable {
                     return new Skip();
                 }
             };
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        return input;
+    }
 
     @Override
     protected NDList forwardInternal(

@@ -10,6 +10,8 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The convolution unit every branch is made of: a k×k convolution with padding k/2, optionally
@@ -19,7 +21,7 @@ import org.rtseg.core.complexity.Tally;
  *
  * <p>Children: {@code conv} and, with normalisation, {@code bn}.
  */
-public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Masked {
+public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Masked, OnnxExportable {
 
     private final int inChannels;
     private final int outChannels;
@@ -131,6 +133,23 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
         NDArray weight = ps.getValue(p.get("weight"), x.getDevice(), false);
         NDArray b = ps.getValue(p.get("bias"), x.getDevice(), false);
         return FusedOps.conv2dRelu(x, weight, b, stride, kernel / 2, groups);
+    }
+
+    /**
+     * A Conv node (with the BatchNorm as a node of its own when it is not folded), then ReLU.
+     *
+     * @throws IllegalStateException while width search masks the unit: export the extracted subnet
+     */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        if (mask.isSet()) {
+            throw new IllegalStateException("a masked unit (width search) cannot be exported; extract the subnet first");
+        }
+        String y = graph.convolution(conv, input, stride, kernel / 2, groups);
+        if (norm != null) {
+            y = graph.batchNorm(norm, y, NORM_EPSILON);
+        }
+        return relu ? graph.relu(y) : y;
     }
 
     @Override

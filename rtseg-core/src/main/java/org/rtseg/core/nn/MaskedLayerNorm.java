@@ -8,6 +8,8 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * LayerNorm over the channel axis of an NCHW map, each pixel on its own: for a map of tokens
@@ -20,7 +22,7 @@ import org.rtseg.core.complexity.Tally;
  * so the masked supernet computes exactly what the extracted subnet, whose LayerNorm has only the
  * kept channels, computes (paper eq. 5). Without a mask it is the plain LayerNorm.
  */
-public final class MaskedLayerNorm extends RtsegBlock implements ChannelTraceable, Masked {
+public final class MaskedLayerNorm extends RtsegBlock implements ChannelTraceable, Masked, OnnxExportable {
 
     /** PyTorch's and DJL's default epsilon. */
     public static final float EPSILON = 1e-5f;
@@ -53,6 +55,19 @@ public final class MaskedLayerNorm extends RtsegBlock implements ChannelTraceabl
     @Override
     public void setMask(Source source) {
         this.mask = source;
+    }
+
+    /**
+     * LayerNormalization over the channels.
+     *
+     * @throws IllegalStateException while width search masks the norm: export the extracted subnet
+     */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        if (mask != null) {
+            throw new IllegalStateException("a masked LayerNorm (width search) cannot be exported; extract the subnet first");
+        }
+        return graph.channelLayerNorm(input, graph.parameter(this, gamma.getName()), graph.parameter(this, beta.getName()), EPSILON);
     }
 
     @Override

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * Resizing of NCHW maps by an integer factor, as PyTorch's {@code F.interpolate} with {@code
@@ -19,7 +21,7 @@ import ai.djl.util.PairList;
  * interpolation matrices, one per axis (6.1 ms; {@code ResizeTest} holds it to the formula). The
  * static {@link #to} is used where the target size is given rather than a factor.
  */
-public final class Resize extends AbstractBlock {
+public final class Resize extends AbstractBlock implements OnnxExportable {
 
     /** Interpolation modes. */
     public enum Mode {
@@ -96,6 +98,11 @@ public final class Resize extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
         return new NDList(to(x, s.get(2) * factor, s.get(3) * factor, mode));
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        return graph.upsample(input, factor, mode == Mode.BILINEAR);
     }
 
     @Override

@@ -8,10 +8,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.rtseg.core.complexity.Countable;
 import org.rtseg.core.complexity.Tally;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * Base of every rtseg block: a DJL {@link AbstractBlock} whose structure is fully known from its
@@ -85,6 +87,24 @@ public abstract class RtsegBlock extends AbstractBlock implements Countable {
     protected static NDArray apply(
             Block block, ParameterStore parameterStore, NDArray x, boolean training) {
         return block.forward(parameterStore, new NDList(x), training).singletonOrThrow();
+    }
+
+    /**
+     * Exports one child into an ONNX graph under the name it was registered with.
+     *
+     * @param graph the graph being written
+     * @param child a child of this block
+     * @param input the child's input value
+     * @return the child's output value
+     * @throws IllegalArgumentException if {@code child} is not a child of this block, or cannot be exported
+     */
+    protected final String exportChild(OnnxGraph graph, Block child, String input) {
+        for (Pair<String, Block> c : children) {
+            if (c.getValue() == child) {
+                return graph.block(c.getKey(), child, input);
+            }
+        }
+        throw new IllegalArgumentException(child + " is not a child of " + getClass().getSimpleName());
     }
 
     /**

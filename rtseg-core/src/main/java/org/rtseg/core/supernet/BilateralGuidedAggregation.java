@@ -13,6 +13,7 @@ import org.rtseg.core.nn.Resize;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * Bilateral guided aggregation (paper §Supernet design, after BiSeNetV2): each branch gates the
@@ -96,6 +97,25 @@ public final class BilateralGuidedAggregation extends RtsegBlock {
         left = left.mul(Activation.sigmoid(gate));
         right = Resize.to(down.mul(Activation.sigmoid(right)), h, w, Resize.Mode.NEAREST);
         return new NDList(apply(conv, ps, left.add(right), training));
+    }
+
+    /**
+     * The aggregation in ONNX operators (it has two inputs, so it is not an {@link
+     * org.rtseg.core.onnx.OnnxExportable}).
+     *
+     * @param graph the graph, scoped to this block
+     * @param detail the detail branch's output
+     * @param semantic the segment branch's output
+     * @return the aggregated features
+     */
+    public String exportOnnx(OnnxGraph graph, String detail, String semantic) {
+        String left = exportChild(graph, left1Pw, exportChild(graph, left1Dw, detail));
+        String down = graph.averagePool(exportChild(graph, left2, detail), 3, 2, 1);
+        String gate = graph.resizeLike(exportChild(graph, right1, semantic), detail, false);
+        String right = exportChild(graph, right2Pw, exportChild(graph, right2Dw, semantic));
+        left = graph.mul(left, graph.sigmoid(gate));
+        right = graph.resizeLike(graph.mul(down, graph.sigmoid(right)), detail, false);
+        return exportChild(graph, conv, graph.add(left, right));
     }
 
     /** 3×3/2 average pool, padding 1, padded zeros counted (PyTorch's count_include_pad). */

@@ -13,13 +13,17 @@ import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.MaskPoint;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The context embedding at the end of the segment branch (BiSeNetV2's CE block): global average
  * pooling → {@code bn} → {@code conv_gap} 1×1 CBR, broadcast-added to the input → {@code
  * conv_last} 3×3 CBR. It gives the 1/32 features an image-wide receptive field.
  */
-public final class ContextEmbedding extends RtsegBlock implements ChannelTraceable {
+public final class ContextEmbedding extends RtsegBlock implements ChannelTraceable, OnnxExportable {
+
+    private static final float NORM_EPSILON = 1e-5f;
 
     private final int channels;
     private final BatchNorm bn;
@@ -37,7 +41,7 @@ public final class ContextEmbedding extends RtsegBlock implements ChannelTraceab
      */
     public ContextEmbedding(int channels, Widths widths) {
         this.channels = channels;
-        bn = child("bn", BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build(), channels);
+        bn = child("bn", BatchNorm.builder().optEpsilon(NORM_EPSILON).optMomentum(0.9f).build(), channels);
         convGap = child("conv_gap", ConvBnAct.builder(channels, channels).kernel(1).build(), channels);
         convLast = child("conv_last", ConvBnAct.builder(channels, widths.get("conv_last", channels)).widthKey("conv_last").build(), channels);
     }
@@ -49,6 +53,13 @@ public final class ContextEmbedding extends RtsegBlock implements ChannelTraceab
      */
     public int outChannels() {
         return convLast.outChannels();
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String gap = graph.globalAveragePool(input);
+        gap = exportChild(graph, convGap, graph.batchNorm(bn, gap, NORM_EPSILON));
+        return exportChild(graph, convLast, graph.add(input, gap));
     }
 
     @Override

@@ -14,13 +14,15 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The detail branch (paper §Supernet design, after BiSeNetV2): wide, shallow 3×3 conv-BN-ReLU
  * stages, each opened by a stride-2 layer, keeping spatial detail at 1/8. Children {@code S1_0},
  * {@code S1_1}, … (stage, layer).
  */
-public final class DetailBranch extends RtsegBlock implements ChannelTraceable {
+public final class DetailBranch extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     private final List<ConvBnAct> layers = new ArrayList<>();
 
@@ -50,6 +52,15 @@ public final class DetailBranch extends RtsegBlock implements ChannelTraceable {
      */
     public int outChannels() {
         return layers.get(layers.size() - 1).outChannels();
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String x = input;
+        for (ConvBnAct layer : layers) {
+            x = exportChild(graph, layer, x);
+        }
+        return x;
     }
 
     @Override

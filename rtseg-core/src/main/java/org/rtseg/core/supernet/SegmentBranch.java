@@ -15,13 +15,15 @@ import org.rtseg.core.config.StageConfig;
 import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The segment branch (paper §Supernet design, Fig. 1): {@code stem} to 1/4, {@code stage1..3} to
  * 1/8, 1/16, 1/32, and the {@code ce} context embedding. Its forward returns every feature the heads
  * use: stem, each stage, then the context embedding.
  */
-public final class SegmentBranch extends RtsegBlock {
+public final class SegmentBranch extends RtsegBlock implements OnnxExportable {
 
     private final StemBlock stem;
     private final List<SegmentStage> stages = new ArrayList<>();
@@ -74,6 +76,16 @@ public final class SegmentBranch extends RtsegBlock {
         List<MixedBlock> all = new ArrayList<>();
         stages.forEach(s -> all.addAll(s.mixedBlocks()));
         return Collections.unmodifiableList(all);
+    }
+
+    /** The context embedding's output: the features the aux heads read are not part of the deploy graph. */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String x = exportChild(graph, stem, input);
+        for (SegmentStage stage : stages) {
+            x = exportChild(graph, stage, x);
+        }
+        return exportChild(graph, ce, x);
     }
 
     @Override

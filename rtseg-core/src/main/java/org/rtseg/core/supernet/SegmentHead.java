@@ -13,6 +13,8 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * A segmentation head, main or auxiliary (paper §Boosters; BiSeNetV2's SegmentHead): {@code conv}
@@ -20,7 +22,7 @@ import org.rtseg.core.nn.Widths;
  * classifier} 1×1 with bias → bilinear upsampling to the input resolution (factor f, or f/2 after
  * the aux head's first doubling).
  */
-public final class SegmentHead extends RtsegBlock implements ChannelTraceable {
+public final class SegmentHead extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     private final ConvBnAct conv;
     private final Dropout dropout;
@@ -55,6 +57,15 @@ public final class SegmentHead extends RtsegBlock implements ChannelTraceable {
         }
         classifier = child("classifier", ConvBnAct.builder(classifierIn, classes).kernel(1).bias().noNorm().noActivation().build(), classifierIn);
         toInput = child("to_input", new Resize(Resize.Mode.BILINEAR, aux ? factor / 2 : factor), classes);
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String x = exportChild(graph, conv, input);
+        if (upconv != null) {
+            x = exportChild(graph, upconv, exportChild(graph, upsample, x));
+        }
+        return exportChild(graph, toInput, exportChild(graph, classifier, x));
     }
 
     @Override

@@ -18,14 +18,17 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * A segment-branch stage (paper Fig. 1): a stride-2 downsample block ({@code down}), then mixed
  * blocks ({@code mixed0}, {@code mixed1}, …).
  */
-public final class SegmentStage extends RtsegBlock implements ChannelTraceable {
+public final class SegmentStage extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     private final RtsegBlock down;
+    private final String downType;
     private final List<MixedBlock> mixed = new ArrayList<>();
     private final int outChannels;
 
@@ -39,6 +42,7 @@ public final class SegmentStage extends RtsegBlock implements ChannelTraceable {
         BlockConfig d = config.downsample();
         int c = config.channels();
         outChannels = c;
+        downType = d.type();
         down = child("down", BlockTypes.build(d.type(),
                 BlockTypes.resolve(d.type(), in, c, 2, d.params(), widths.delegate(path + ".down"))), in);
         for (MixedBlockConfig m : config.blocks()) {
@@ -70,6 +74,15 @@ public final class SegmentStage extends RtsegBlock implements ChannelTraceable {
      */
     public List<MixedBlock> mixedBlocks() {
         return Collections.unmodifiableList(mixed);
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String x = graph.block("down", downType, down, input);
+        for (MixedBlock block : mixed) {
+            x = exportChild(graph, block, x);
+        }
+        return x;
     }
 
     @Override

@@ -13,13 +13,15 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The segment branch's stem (BiSeNetV2's stem block): reaches 1/4 fast with few channels. {@code
  * conv} 3×3/2 → two ways: {@code left0} 1×1 to C/2 → {@code left1} 3×3/2, and a 3×3/2 max pool;
  * concatenated (left first) → {@code fuse} 3×3.
  */
-public final class StemBlock extends RtsegBlock implements ChannelTraceable {
+public final class StemBlock extends RtsegBlock implements ChannelTraceable, OnnxExportable {
 
     private final ConvBnAct conv;
     private final ConvBnAct left0;
@@ -48,6 +50,13 @@ public final class StemBlock extends RtsegBlock implements ChannelTraceable {
      */
     public int outChannels() {
         return fuse.outChannels();
+    }
+
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String x = exportChild(graph, conv, input);
+        String left = exportChild(graph, left1, exportChild(graph, left0, x));
+        return exportChild(graph, fuse, graph.concat(1, left, graph.maxPool(x, 3, 2, 1)));
     }
 
     @Override

@@ -18,6 +18,8 @@ import org.rtseg.core.nn.ChannelGraph;
 import org.rtseg.core.nn.FusedOps;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 /**
  * The RTSeg network (paper Fig. 1): {@code detail} and {@code segment} branches fused by {@code
@@ -30,7 +32,7 @@ import org.rtseg.core.nn.Widths;
  * multiples of 32 (the segment branch's stride) are zero-padded at the bottom and right, which is
  * the normalised mean colour, and the logits are cropped back.
  */
-public final class Supernet extends RtsegBlock {
+public final class Supernet extends RtsegBlock implements OnnxExportable {
 
     /** The segment branch's total stride. */
     public static final int STRIDE = 32;
@@ -217,6 +219,21 @@ public final class Supernet extends RtsegBlock {
             }
         }
         return out;
+    }
+
+    /**
+     * The main logits of {@link #logits} in ONNX operators: padding to the stride and cropping back
+     * are nodes of the graph, so that its input size may be symbolic.
+     *
+     * @throws IllegalStateException if a mixed block averages its paths or is under block search
+     */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String input) {
+        String x = graph.padToMultiple(input, STRIDE);
+        String semantic = exportChild(graph, segment, x);
+        String d = exportChild(graph, detail, x);
+        String fused = graph.within("bga", () -> bga.exportOnnx(graph, d, semantic));
+        return graph.cropLike(exportChild(graph, head, fused), input);
     }
 
     private static NDArray padToStride(NDArray x) {
