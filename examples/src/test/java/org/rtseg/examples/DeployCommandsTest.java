@@ -1,5 +1,8 @@
 package org.rtseg.examples;
 
+import org.rtseg.core.onnx.OnnxExport;
+import org.rtseg.core.training.BatchNormCalibration;
+import org.rtseg.inference.OnnxRuntimeModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -253,6 +256,74 @@ class DeployCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("eval forward over 2 runs") && r.out().contains("deploy forward over 2 runs"), r.out());
         assertTrue(r.out().contains("% faster than the eval graph"), r.out());
+        assertTrue(r.out().contains("onnxruntime 1.") && r.out().contains("deploy graph / ONNX Runtime"), r.out());
+    }
+
+    /**
+     * A subnet as the demo's search leaves it — MHSA on 2×2 patches, a LIR of pruned expansion, a
+     * skip, odd widths — goes to ONNX from its trained and its deploy directory, and ONNX Runtime
+     * reproduces the eval graph at any input size with the synthetic scenes' class names.
+     */
+    @Test
+    void exportOnnxWritesAModelThatOnnxRuntimeRunsAsTheEvalGraph() throws Exception {
+        Path trained = dir.resolve("subnet");
+        SupernetConfig subnet = SupernetConfig.fromJson("""
+                {"name": "demo-subnet", "numClasses": 8,
+                 "detail": {"stages": [[16, 16], [16, 16], [32, 32]]},
+                 "segment": {"stemChannels": 16, "stages": [
+                   {"channels": 16, "downsample": {"type": "ge", "params": {"expansion": 4}},
+                    "blocks": [{"candidates": [{"type": "mhsa", "params": {"heads": 2, "patch": 2, "mlpRatio": 2}}]}]},
+                   {"channels": 32, "downsample": {"type": "ge", "params": {"expansion": 4}},
+                    "blocks": [{"candidates": [{"type": "lir", "params": {"expansion": 4}}]}]},
+                   {"channels": 32, "downsample": {"type": "ge", "params": {"expansion": 4}},
+                    "blocks": [{"candidates": [{"type": "skip"}]}]}]},
+                 "head": {"channels": 64, "dropout": 0.1},
+                 "aux": {"enabled": true, "channels": 16, "dropout": 0.1},
+                 "widths": {"detail.S1_0": 13, "segment.stage2.mixed0.lir.expand": 101, "segment.stage1.mixed0.mhsa.mlp": 77}}
+                """, "demo-subnet");
+        try (Model m = ModelDirectory.create(subnet, Device.cpu(), 3)) {
+            BatchNormCalibration.recalibrate(m.getBlock(), m.getNDManager(), 2, (scope, i) -> scope.randomNormal(new Shape(2, 3, 64, 64)));
+            ModelDirectory.save(m, trained);
+        }
+        Path deploy = dir.resolve("subnet-deploy");
+        assertEquals(0, CoreCommandsTest.run("export", "--model", trained.toString(), "--out", deploy.toString()).code());
+        for (Path model : List.of(trained, deploy)) {
+            Path onnx = dir.resolve(model.getFileName() + ".onnx");
+            CoreCommandsTest.Run r = CoreCommandsTest.run("export", "--format", "onnx", "--model", model.toString(), "--out", onnx.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("ONNX opset 17, symbolic Nx3xHxW input") && r.out().contains("classes of synthetic"), r.out());
+            assertTrue(r.out().contains("ONNX Runtime vs eval logits on a random 1x3x128x256 image: max |Δ| = "), r.out());
+            try (Model eval = DeployGraph.loadForInference(trained, Device.cpu()); OnnxRuntimeModel runtime = OnnxRuntimeModel.open(onnx, 1);
+                    NDManager m = eval.getNDManager().newSubManager()) {
+                assertEquals(new ObjectMapper().writeValueAsString(SyntheticScenes.formatFor(8).classNames()),
+                        runtime.metadata().get(OnnxExport.CLASSES_KEY));
+                NDArray x = m.randomNormal(new Shape(1, 3, 72, 100));
+                NDArray expected = ModelDirectory.network(eval).logits(new ParameterStore(m, false), x, false, false).get(0);
+                float diff = expected.sub(runtime.predict(x)).abs().max().getFloat();
+                assertTrue(diff <= 1e-4f, model.getFileName() + ": ONNX Runtime vs eval graph max |Δ| = " + diff);
+            }
+        }
+        Path fixed = dir.resolve("fixed.onnx");
+        CoreCommandsTest.Run r = CoreCommandsTest.run("export", "--format", "onnx", "--model", trained.toString(), "--out", fixed.toString(),
+                "--input-size", "64x96");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("1x3x64x96 input") && r.out().contains("random 1x3x64x96 image"), r.out());
+    }
+
+    @Test
+    void exportOnnxRefusesBadLaunchesAndWritesNothing() throws Exception {
+        Path trained = trainedModel(8);
+        Path onnx = dir.resolve("m.onnx");
+        CoreCommandsTest.Run wrongDataset = CoreCommandsTest.run("export", "--format", "onnx", "--model", trained.toString(), "--out",
+                onnx.toString(), "--dataset", "cityscapes");
+        assertEquals(1, wrongDataset.code());
+        assertTrue(wrongDataset.err().contains("has 19 classes but the model predicts 8"), wrongDataset.err());
+        CoreCommandsTest.Run folder = CoreCommandsTest.run("export", "--format", "onnx", "--model", trained.toString(), "--out", dir.toString());
+        assertEquals(1, folder.code());
+        assertTrue(folder.err().contains("a folder; --format onnx writes one file"), folder.err());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("trained"), files.map(p -> p.getFileName().toString()).toList(), "nothing written beside the model");
+        }
     }
 
     private static double agreement(byte[] a, byte[] b) {

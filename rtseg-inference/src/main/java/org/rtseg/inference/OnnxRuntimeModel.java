@@ -98,6 +98,16 @@ public final class OnnxRuntimeModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The ONNX Runtime session, for callers that feed it {@link OnnxTensor}s directly, e.g. to time
+     * inference without {@link #predict}'s copies between DJL and ONNX Runtime.
+     *
+     * @return the session; it closes with this model
+     */
+    public OrtSession session() {
+        return session;
+    }
+
     @Override
     public void close() {
         try {
