@@ -1,5 +1,11 @@
 package org.rtseg.examples;
 
+import java.io.IOException;
+import org.junit.jupiter.api.io.TempDir;
+import org.rtseg.core.onnx.OnnxExport;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
+import org.rtseg.inference.OnnxRuntimeModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +46,7 @@ class ExtendingExampleTest {
 
     // [doc:block]
     /** Depthwise residual: 1×1 expand → k×k depthwise → 1×1 project, plus the input, then ReLU. */
-    static final class DepthwiseResidual extends RtsegBlock implements ChannelTraceable {
+    static final class DepthwiseResidual extends RtsegBlock implements ChannelTraceable, OnnxExportable {
         private final ConvBnAct expand;
         private final ConvBnAct depthwise;
         private final ConvBnAct project;
@@ -80,6 +86,15 @@ class ExtendingExampleTest {
             return out;
         }
         // [/doc:trace]
+
+        // [doc:onnx]
+        /** The forward pass in ONNX operators; each unit exports itself (Conv with the folded BatchNorm, Relu). */
+        @Override
+        public String exportOnnx(OnnxGraph graph, String x) {
+            String y = exportChild(graph, project, exportChild(graph, depthwise, exportChild(graph, expand, x)));
+            return graph.relu(graph.add(y, x));
+        }
+        // [/doc:onnx]
     }
 
     // [doc:type]
@@ -129,7 +144,7 @@ class ExtendingExampleTest {
 
     // [doc:test]
     @Test
-    void theNewBlockCountsTracesAndExports() {
+    void theNewBlockCountsTracesAndExports(@TempDir Path dir) throws IOException {
         Supernet net = Supernet.of(config());
         long macs = Complexity.of(net, new Shape(1, 3, 64, 64), Complexity.Options.EVAL).byModule(3).stream()
                 .filter(m -> m.name().equals("segment.stage1.mixed0")).findFirst().orElseThrow().macs();
@@ -150,6 +165,12 @@ class ExtendingExampleTest {
             NDArray eval = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
             NDArray folded = deploy.getBlock().forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
             assertTrue(eval.sub(folded).abs().max().getFloat() <= 1e-4f, "its BatchNorms fold like the built-in blocks'");
+
+            Path onnx = dir.resolve("with-dwres.onnx");
+            OnnxExport.write(model, OnnxExport.Options.builder().build(), onnx);
+            try (OnnxRuntimeModel runtime = OnnxRuntimeModel.open(onnx, 1)) {
+                assertTrue(eval.sub(runtime.predict(x)).abs().max().getFloat() <= 1e-4f, "ONNX Runtime runs it as the eval graph");
+            }
         }
     }
     // [/doc:test]
@@ -167,7 +188,7 @@ class ExtendingExampleTest {
                     + "' as it is in the test:\n" + code);
             quoted.add(region.group(1));
         }
-        assertEquals(List.of("block", "count", "trace", "type", "config", "test"), quoted);
+        assertEquals(List.of("block", "count", "trace", "onnx", "type", "config", "test"), quoted);
     }
 
     /** Removes the indentation common to all non-blank lines. */

@@ -15,14 +15,17 @@ import org.rtseg.core.nn.ChannelTraceable;
 import org.rtseg.core.nn.ConvBnAct;
 import org.rtseg.core.nn.RtsegBlock;
 import org.rtseg.core.nn.Widths;
+import org.rtseg.core.onnx.OnnxExportable;
+import org.rtseg.core.onnx.OnnxGraph;
 
 // [doc:block]
 /**
  * A lightweight inverted residual with squeeze-and-excitation (Hu et al.): 1×1 expand → 3×3
  * depthwise → channel gates from the pooled features → 1×1 project, plus the input. The expansion
- * is searchable: width search may prune it, and the block reads its pruned width back.
+ * is searchable: width search may prune it, and the block reads its pruned width back. It exports
+ * to ONNX by writing the same computation with {@link OnnxGraph}'s operators.
  */
-public final class SqueezeExcitationLir extends RtsegBlock implements ChannelTraceable {
+public final class SqueezeExcitationLir extends RtsegBlock implements ChannelTraceable, OnnxExportable {
     private final ConvBnAct expand;
     private final ConvBnAct depthwise;
     private final ConvBnAct squeeze;
@@ -50,6 +53,19 @@ public final class SqueezeExcitationLir extends RtsegBlock implements ChannelTra
         NDArray pooled = features.mean(new int[] {2}, true).mean(new int[] {3}, true);
         NDArray gates = Activation.sigmoid(apply(excite, ps, apply(squeeze, ps, pooled, training), training));
         return new NDList(Activation.relu(apply(project, ps, features.mul(gates), training).add(x)));
+    }
+
+    /**
+     * The eval-mode forward pass in ONNX operators, step for step. Each child is exported under the
+     * name it was registered with, so its weights keep their path; one GlobalAveragePool is the
+     * height-then-width mean above.
+     */
+    @Override
+    public String exportOnnx(OnnxGraph graph, String x) {
+        String features = exportChild(graph, depthwise, exportChild(graph, expand, x));
+        String pooled = graph.globalAveragePool(features);
+        String gates = graph.sigmoid(exportChild(graph, excite, exportChild(graph, squeeze, pooled)));
+        return graph.relu(graph.add(exportChild(graph, project, graph.mul(features, gates)), x));
     }
 
     @Override
