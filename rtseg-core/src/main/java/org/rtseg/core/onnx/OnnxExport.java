@@ -71,6 +71,10 @@ public final class OnnxExport {
         /**
          * Checks the options.
          *
+         * @param inputSize the fixed input N×3×H×W, or null for a symbolic size
+         * @param classNames the class names, or empty
+         * @param mean the per-channel mean, or empty
+         * @param std the per-channel standard deviation, or empty
          * @throws IllegalArgumentException if the input size is not N×3×H×W with positive sizes, or
          *     the normalisation is not 3 means and 3 positive deviations
          */
