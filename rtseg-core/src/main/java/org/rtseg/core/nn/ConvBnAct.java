@@ -136,19 +136,18 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
     }
 
     /**
-     * A Conv node (with the BatchNorm as a node of its own when it is not folded), then ReLU.
+     * A Conv node with the folded BatchNorm's weights and bias, then Relu.
      *
-     * @throws IllegalStateException while width search masks the unit: export the extracted subnet
+     * @throws IllegalStateException if the BatchNorm is not folded (export the deploy graph) or
+     *     width search masks the unit (export the extracted subnet)
      */
     @Override
     public String exportOnnx(OnnxGraph graph, String input) {
-        if (mask.isSet()) {
-            throw new IllegalStateException("a masked unit (width search) cannot be exported; extract the subnet first");
+        if (norm != null || mask.isSet()) {
+            throw new IllegalStateException("only a deploy graph's units export to ONNX (BatchNorm folded, no width-search mask);"
+                    + " export with OnnxExport, which folds the network first");
         }
         String y = graph.convolution(conv, input, stride, kernel / 2, groups);
-        if (norm != null) {
-            y = graph.batchNorm(norm, y, NORM_EPSILON);
-        }
         return relu ? graph.relu(y) : y;
     }
 

@@ -7,7 +7,6 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.norm.Dropout;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -56,7 +55,6 @@ public final class OnnxGraph {
 
     /**
      * Exports a child block in its own scope: its nodes and parameters are named under {@code name}.
-     * A {@link Dropout} is the identity (the graph is eval mode).
      *
      * @param name the child's name (the path element)
      * @param child the child block
@@ -81,9 +79,6 @@ public final class OnnxGraph {
      * @throws IllegalArgumentException if the child does not implement {@link OnnxExportable}
      */
     public String block(String name, String type, Block child, String input) {
-        if (child instanceof Dropout) {
-            return input;
-        }
         return within(name, () -> {
             if (!(child instanceof OnnxExportable exportable)) {
                 throw new IllegalArgumentException((type == null ? "block " : "block type '" + type + "' at ") + String.join(".", path)

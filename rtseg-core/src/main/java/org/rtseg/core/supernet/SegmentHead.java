@@ -59,6 +59,7 @@ public final class SegmentHead extends RtsegBlock implements ChannelTraceable, O
         toInput = child("to_input", new Resize(Resize.Mode.BILINEAR, aux ? factor / 2 : factor), classes);
     }
 
+    /** Dropout is the identity in eval mode: it has no node. */
     @Override
     public String exportOnnx(OnnxGraph graph, String input) {
         String x = exportChild(graph, conv, input);
