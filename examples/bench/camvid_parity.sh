@@ -14,18 +14,18 @@
 # With the same seed both sides see the same batches bit for bit (same frames, order, crops and flips) and
 # the same dropout seeds; the step-0 losses agree to ~1e-6 relative, later steps drift apart by rounding.
 #
-# Instruction sets — state them with any speed comparison. rtseg's libtorch 2.7.1 computes wrong
-# convolutions with oneDNN's AVX/AVX2/AVX-512 kernels on this project's AMD EPYC machines
-# (org.rtseg.core.KernelCheck), so rtseg runs with ONEDNN_MAX_CPU_ISA=SSE41 (set here; the CLI would
-# relaunch itself with it anyway). Debian's PyTorch 1.13 (oneDNN 2.6.3) computes correctly there without
-# the cap and by default uses its best kernels (AVX-512 there; pytorch/result.json records the ISA oneDNN
-# picked as onednnIsa), so by default the PyTorch timing is NOT like-for-like: --pytorch-isa SSE41 runs
-# PyTorch under the same cap for a like-for-like timing. Both sides' non-oneDNN ATen kernels keep their
+# Instruction sets — state them with any speed comparison. On some of this project's AMD EPYC machines
+# rtseg's libtorch 2.7.1 computes wrong convolutions with oneDNN's AVX/AVX2/AVX-512 kernels
+# (org.rtseg.core.KernelCheck); there the CLI relaunches itself with ONEDNN_MAX_CPU_ISA=SSE41, elsewhere
+# it keeps oneDNN's best kernels. --rtseg-isa ISA forces a cap on rtseg. Debian's PyTorch 1.13 (oneDNN
+# 2.6.3) computes correctly without the cap and by default uses its best kernels (pytorch/result.json
+# records the ISA oneDNN picked as onednnIsa); --pytorch-isa SSE41 runs PyTorch under that cap. Both sides' non-oneDNN ATen kernels keep their
 # own dispatch (PyTorch 1.13's is recorded as atenCpuCapability). Use the same --threads for both sides,
 # on a machine with that many idle cores.
 #
 # Usage: examples/bench/camvid_parity.sh [--steps N] [--threads N] [--seeds "0 1"] [--work DIR]
-#            [--root CAMVID] [--config JSON] [--val-limit N] [--pytorch-isa SSE41] [--no-cross-eval]
+#            [--root CAMVID] [--config JSON] [--val-limit N] [--pytorch-isa SSE41] [--rtseg-isa SSE41]
+#            [--no-cross-eval]
 # Needs: examples/target/rtseg.jar (mvn -B -q package -DskipTests) and Debian's /usr/bin/python3 with
 # python3-torch, numpy and PIL (override with PYTHON=...).
 set -euo pipefail
@@ -42,6 +42,7 @@ WORK=$REPO/work/camvid-parity
 ROOT=""
 VAL_LIMIT=""
 PT_ISA=""
+RT_ISA=""
 CROSS=1
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -56,6 +57,7 @@ while [ $# -gt 0 ]; do
         --config) CONFIG=$2; shift 2 ;;
         --val-limit) VAL_LIMIT=$2; shift 2 ;;
         --pytorch-isa) PT_ISA=$2; shift 2 ;;
+        --rtseg-isa) RT_ISA=$2; shift 2 ;;
         --no-cross-eval) CROSS=0; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown option $1" >&2; usage 2 >&2 ;;
@@ -96,8 +98,9 @@ fi
 
 PT_ENV=(); PT_ISA_TEXT="unset (oneDNN's best)"
 if [ -n "$PT_ISA" ]; then PT_ENV=(ONEDNN_MAX_CPU_ISA="$PT_ISA"); PT_ISA_TEXT=$PT_ISA; fi
-RT_ISA=SSE41
-rtseg() { env ONEDNN_MAX_CPU_ISA=$RT_ISA java -jar "$JAR" "$@"; }
+RT_ENV=(); RT_ISA_TEXT="unset (oneDNN's best, unless the CLI's kernel check caps it)"
+if [ -n "$RT_ISA" ]; then RT_ENV=(ONEDNN_MAX_CPU_ISA="$RT_ISA"); RT_ISA_TEXT=$RT_ISA; fi
+rtseg() { env "${RT_ENV[@]}" java -jar "$JAR" "$@"; }
 
 for S in $SEEDS; do
     D=$WORK/seed-$S
@@ -110,7 +113,7 @@ for S in $SEEDS; do
     echo "=== seed $S: rtseg import-pytorch of the PyTorch init"
     rtseg import-pytorch --preset bisenetv2 --weights "$D/pytorch/init.npz" --out "$D/rtseg/init-model" 2>&1 \
         | grep -v NNPACK | tee "$D/rtseg/import.txt"
-    echo "=== seed $S: rtseg finetune (threads $THREADS, ONEDNN_MAX_CPU_ISA $RT_ISA)"
+    echo "=== seed $S: rtseg finetune (threads $THREADS, ONEDNN_MAX_CPU_ISA $RT_ISA_TEXT)"
     rtseg finetune --config "$CONFIG" --model "$D/rtseg/init-model" --work "$D/rtseg/work" --threads "$THREADS" \
         "${SETS[@]}" --set "data.seed=$S" --set "training.seed=$S" 2>&1 | grep -v NNPACK | tee "$D/rtseg/finetune.txt"
     echo "=== seed $S: rtseg evaluate"
@@ -127,7 +130,7 @@ done
 echo
 {
 echo "CamVid val ($( [ -n "$VAL_LIMIT" ] && echo "first $VAL_LIMIT frames" || echo "all frames" )), config $(basename "$CONFIG")${STEPS:+, $STEPS steps}, $THREADS thread(s)"
-echo "ISA: PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)') with ONEDNN_MAX_CPU_ISA $PT_ISA_TEXT; rtseg (libtorch 2.7.1) with ONEDNN_MAX_CPU_ISA $RT_ISA"
+echo "ISA: PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)') with ONEDNN_MAX_CPU_ISA $PT_ISA_TEXT; rtseg (libtorch 2.7.1) with ONEDNN_MAX_CPU_ISA $RT_ISA_TEXT"
 HEAD="seed | mIoU PyTorch | mIoU rtseg | s/step PyTorch | s/step rtseg | step-0 loss PyTorch | step-0 loss rtseg"
 [ "$CROSS" = 1 ] && HEAD="$HEAD | mIoU of PyTorch's weights, rtseg evaluate"
 echo "$HEAD"
