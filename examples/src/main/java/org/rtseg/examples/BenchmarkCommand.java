@@ -2,10 +2,7 @@ package org.rtseg.examples;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -156,20 +153,12 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     /** One eval-mode forward pass on a random image, in ms. */
     private double time(Model model) {
-        // Every array of a forward belongs to its input's manager: one scope per run.
-        try (NDManager step = model.getNDManager().newSubManager()) {
-            NDArray x = step.randomNormal(size.batch(1));
-            long t0 = System.nanoTime();
-            NDArray out = model.getBlock().forward(new ParameterStore(step, false), new NDList(x), false).singletonOrThrow();
-            out.get(0, 0, 0, 0).getFloat(); // waits for asynchronous devices
-            return (System.nanoTime() - t0) / 1e6;
-        }
+        return ForwardTiming.once(model.getBlock(), model.getNDManager(), size.batch(1));
     }
 
     /** Sorts the times and returns their median. */
     private static double median(double[] ms) {
         Arrays.sort(ms);
-        int n = ms.length;
-        return n % 2 == 1 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+        return ForwardTiming.median(ms);
     }
 }

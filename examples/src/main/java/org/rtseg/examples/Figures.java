@@ -2,16 +2,24 @@ package org.rtseg.examples;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.geom.Ellipse2D;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CombinedRangeXYPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.Range;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.rtseg.core.io.AtomicFiles;
@@ -73,11 +81,54 @@ final class Figures {
         save(chart, file);
     }
 
+    /** A network of the Pareto figure: its measured latency, its MACs and its mIoU. */
+    record ParetoPoint(String name, double ms, double gmacs, double miou) {}
+
+    /** mIoU against measured latency (left) and against GMACs (right), one labelled point per network, axes fitted to the points. */
+    static void pareto(Path file, String title, List<ParetoPoint> points) throws IOException {
+        NumberAxis miou = new NumberAxis("mIoU");
+        miou.setRange(padded(points.stream().mapToDouble(ParetoPoint::miou).toArray()));
+        CombinedRangeXYPlot plot = new CombinedRangeXYPlot(miou);
+        plot.add(scatter(points, "latency (ms)", ParetoPoint::ms));
+        plot.add(scatter(points, "GMACs", ParetoPoint::gmacs));
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
+        save(chart, file, 1100, 520);
+    }
+
+    private static XYPlot scatter(List<ParetoPoint> points, String axis, ToDoubleFunction<ParetoPoint> x) {
+        XYSeries series = new XYSeries(axis, false);
+        points.forEach(p -> series.add(x.applyAsDouble(p), p.miou()));
+        NumberAxis domain = new NumberAxis(axis);
+        domain.setRange(padded(points.stream().mapToDouble(x).toArray()));
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        renderer.setDefaultItemLabelGenerator((data, s, item) -> String.format(Locale.ROOT, "%s %.3f", points.get(item).name(),
+                points.get(item).miou()));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setSeriesShape(0, new Ellipse2D.Double(-5, -5, 10, 10));
+        XYPlot plot = new XYPlot(new XYSeriesCollection(series), domain, null, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        return plot;
+    }
+
+    /** The values' range widened by a fifth of its span on each side (a tenth of the value when all are equal). */
+    private static Range padded(double[] values) {
+        double lo = Arrays.stream(values).min().orElseThrow();
+        double hi = Arrays.stream(values).max().orElseThrow();
+        double pad = hi > lo ? (hi - lo) / 5 : Math.max(Math.abs(hi) / 10, 1e-3);
+        return new Range(lo - pad, hi + pad);
+    }
+
     private static void save(JFreeChart chart, Path file) throws IOException {
-        chart.setBackgroundPaint(Color.WHITE);
         chart.getXYPlot().setBackgroundPaint(Color.WHITE);
         chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
         chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
-        AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 560));
+        save(chart, file, 900, 560);
+    }
+
+    private static void save(JFreeChart chart, Path file, int width, int height) throws IOException {
+        chart.setBackgroundPaint(Color.WHITE);
+        AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, width, height));
     }
 }

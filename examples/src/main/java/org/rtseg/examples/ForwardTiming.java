@@ -19,20 +19,30 @@ record ForwardTiming(double medianMs, double minMs, double maxMs, int runs) {
      */
     static ForwardTiming measure(Block block, NDManager manager, Shape input, int warmup, int runs) {
         double[] ms = new double[runs];
-        ParameterStore ps = new ParameterStore(manager, false);
         for (int i = -warmup; i < runs; i++) {
-            try (NDManager step = manager.newSubManager()) {
-                NDArray x = step.randomNormal(input);
-                long t0 = System.nanoTime();
-                NDArray out = block.forward(ps, new NDList(x), false).head();
-                out.get(0, 0, 0, 0).getFloat(); // waits for asynchronous devices
-                if (i >= 0) {
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
+            double t = once(block, manager, input);
+            if (i >= 0) {
+                ms[i] = t;
             }
         }
         Arrays.sort(ms);
-        double median = runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
-        return new ForwardTiming(median, ms[0], ms[runs - 1], runs);
+        return new ForwardTiming(median(ms), ms[0], ms[runs - 1], runs);
+    }
+
+    /** One eval-mode forward pass on a random input, in ms, in its own scope. */
+    static double once(Block block, NDManager manager, Shape input) {
+        try (NDManager step = manager.newSubManager()) {
+            NDArray x = step.randomNormal(input);
+            long t0 = System.nanoTime();
+            NDArray out = block.forward(new ParameterStore(step, false), new NDList(x), false).head();
+            out.get(0, 0, 0, 0).getFloat(); // waits for asynchronous devices
+            return (System.nanoTime() - t0) / 1e6;
+        }
+    }
+
+    /** The median of sorted values. */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

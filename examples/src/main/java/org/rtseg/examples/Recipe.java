@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.rtseg.core.config.ConfigException;
 import org.rtseg.core.config.SupernetConfig;
@@ -18,9 +19,11 @@ import org.rtseg.search.TrainingConfig;
 /**
  * The paper's recipe for one dataset (§Experiments): the supernet, the data and augmentation, the
  * three phases' training, and the RTSeg-S/M/L cost targets. Shipped as {@code
- * examples/configs/reproduce/<dataset>.json}.
+ * examples/configs/reproduce/<dataset>.json} (the paper's budget) and {@code <dataset>-cpu.json} (a
+ * budget of 2 cores, which also trains a baseline on the same number of images and runs Table 4's
+ * booster ablation).
  *
- * @param dataset cityscapes, voc or ade20k
+ * @param dataset cityscapes, voc, ade20k or camvid
  * @param network the supernet preset
  * @param data data and augmentation (its root comes from the command line)
  * @param pretrain supernet pretraining
@@ -29,21 +32,56 @@ import org.rtseg.search.TrainingConfig;
  * @param targets cost targets by preset name, in GMACs at {@code costInput}
  * @param costInput H and W of the cost
  * @param evalSplit the split scored at the end
+ * @param baseline a network trained alone on as many images as the three phases see together, to
+ *     compare the searched subnet with (or null)
+ * @param boosterAblation also search and fine-tune without the boosters (γ = λ = 0; paper Table 4)
  */
 record Recipe(String dataset, String network, DataConfig data, TrainingConfig pretrain, TrainingConfig search,
-        TrainingConfig finetune, Map<String, Double> targets, List<Integer> costInput, String evalSplit) {
+        TrainingConfig finetune, Map<String, Double> targets, List<Integer> costInput, String evalSplit, Baseline baseline,
+        boolean boosterAblation) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** The shipped recipe of a dataset, or a recipe file, with the data root filled in. */
-    static Recipe load(String dataset, Path file, String root) throws IOException {
+    /**
+     * A network trained on its own, the comparison's reference.
+     *
+     * @param network a shipped preset
+     * @param training its training
+     */
+    record Baseline(String network, TrainingConfig training) {}
+
+    Recipe {
+        if (baseline != null && baseline.training().iterations() * (long) baseline.training().batchSize() != imagesSeen(pretrain, search, finetune)) {
+            throw new ConfigException(String.format(Locale.ROOT, "the baseline sees %d images (iterations x batchSize) and the method %d "
+                    + "(pretrain + search + finetune); a fair comparison needs the same number: change their iterations",
+                    baseline.training().iterations() * (long) baseline.training().batchSize(), imagesSeen(pretrain, search, finetune)));
+        }
+    }
+
+    /** Images seen in training by the phases together (one per crop of each batch). */
+    static long imagesSeen(TrainingConfig... phases) {
+        long n = 0;
+        for (TrainingConfig t : phases) {
+            n += t.iterations() * (long) t.batchSize();
+        }
+        return n;
+    }
+
+    /**
+     * The shipped recipe of a dataset at a budget, or a recipe file, with the data root filled in.
+     *
+     * @param budget {@code paper} or {@code cpu}
+     */
+    static Recipe load(String dataset, String budget, Path file, String root) throws IOException {
         JsonNode tree;
         if (file != null) {
             tree = JSON.readTree(Files.readString(file));
         } else {
-            try (InputStream in = Recipe.class.getResourceAsStream("configs/reproduce/" + dataset + ".json")) {
+            String name = resourceName(dataset, budget);
+            try (InputStream in = Recipe.class.getResourceAsStream("configs/reproduce/" + name + ".json")) {
                 if (in == null) {
-                    throw new ConfigException("no recipe for dataset '" + dataset + "'; recipes: cityscapes, voc, ade20k");
+                    throw new ConfigException("no recipe for --dataset " + dataset + " --budget " + budget + "; shipped: cityscapes, voc "
+                            + "and ade20k at --budget paper, camvid at --budget cpu (or give --recipe FILE)");
                 }
                 tree = JSON.readTree(in);
             }
@@ -57,6 +95,11 @@ record Recipe(String dataset, String network, DataConfig data, TrainingConfig pr
         }
     }
 
+    /** The shipped recipe's file name (without .json): the dataset, then the budget unless it is the paper's. */
+    static String resourceName(String dataset, String budget) {
+        return "paper".equals(budget) ? dataset : dataset + "-" + budget;
+    }
+
     /** The supernet with the dataset's classes. */
     SupernetConfig networkConfig() throws IOException {
         return SupernetConfig.preset(network).withNumClasses(data.numClasses());
@@ -65,5 +108,10 @@ record Recipe(String dataset, String network, DataConfig data, TrainingConfig pr
     /** A run config of one phase. */
     RunConfig run(TrainingConfig training) {
         return new RunConfig(network, null, data, training, costInput);
+    }
+
+    /** The baseline with the dataset's classes. */
+    SupernetConfig baselineConfig() throws IOException {
+        return SupernetConfig.preset(baseline.network()).withNumClasses(data.numClasses());
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,10 +27,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code rtseg reproduce}: the paper's experiment for one dataset and one target, phase after
  * phase; each phase resumes from its checkpoint and a finished phase is skipped, so the same
- * command continues an interrupted reproduction.
+ * command continues an interrupted reproduction. A recipe with a baseline (the CPU budget) trains
+ * it too, on as many images as the method's phases see together, runs the booster ablation when
+ * the recipe asks for it, and compares them all ({@link Comparison}).
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = "Runs pretrain → search → extract → fine-tune → evaluate with the paper's recipe (examples/configs/reproduce).")
+        description = "Runs pretrain → search → extract → fine-tune → evaluate with the paper's recipe (examples/configs/reproduce); "
+                + "at --budget cpu also a baseline and the booster ablation, and writes report.json, tables and figures.")
 final class ReproduceCommand implements Callable<Integer> {
 
     @Mixin RuntimeOptions runtime;
@@ -37,11 +41,16 @@ final class ReproduceCommand implements Callable<Integer> {
     /** The paper's Cityscapes val results (512×1024), for the plan. */
     private static final Map<String, String> PAPER = Map.of("rtseg-s", "73.1", "rtseg-m", "74.4", "rtseg-l", "75.3");
 
-    @Option(names = "--preset", required = true, description = "rtseg-s, rtseg-m or rtseg-l")
+    @Option(names = "--preset", description = "the recipe's target: rtseg-s, rtseg-m or rtseg-l in the paper's recipes; "
+            + "a recipe with a single target needs none")
     String preset;
 
-    @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k")
+    @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k (--budget paper); camvid (--budget cpu)")
     String dataset;
+
+    @Option(names = "--budget", defaultValue = "paper", description = "paper: the paper's iterations and crops; cpu: 2 cores "
+            + "within 90 minutes, with a baseline and the booster ablation (default ${DEFAULT-VALUE})")
+    String budget;
 
     @Option(names = "--root", description = "the dataset's root folder (official layout)")
     Path root;
@@ -55,67 +64,133 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print the plan (phases, iterations, MACs) and stop")
     boolean dryRun;
 
+    /** Wall time of each phase run by this invocation (a phase found done is not timed). */
+    private final Map<String, Double> seconds = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         if (root == null && !dryRun) {
             throw new IllegalArgumentException("--root DIR is required (the " + dataset + " folder in its official layout)");
         }
-        Recipe recipe = Recipe.load(dataset, recipeFile, root == null ? "<root>" : root.toString());
-        Double target = recipe.targets().get(preset);
-        if (target == null) {
-            throw new IllegalArgumentException("unknown --preset " + preset + "; the recipe has " + recipe.targets().keySet());
-        }
-        runtime.configureThreads();
-        printPlan(recipe, target);
+        Recipe recipe = Recipe.load(dataset, budget, recipeFile, root == null ? "<root>" : root.toString());
+        String targetName = targetName(recipe);
+        double target = recipe.targets().get(targetName);
+        int threads = runtime.configureThreads();
+        printPlan(recipe, targetName, target);
         if (dryRun) {
             return 0;
         }
+        long start = System.nanoTime();
         List<Device> devices = runtime.trainingDevices();
         Device dev = devices.get(0);
+        Path baseline = work.resolve("baseline/model");
+        if (recipe.baseline() != null) {
+            phase("baseline", baseline, () -> Pipeline.pretrain(recipe.baselineConfig(), recipe.baseline().training(),
+                    batches(recipe, recipe.baseline().training(), devices), work.resolve("baseline"), devices, true));
+        }
         Path supernet = work.resolve("pretrain/model");
         Path teacher = work.resolve("pretrain/teacher");
-        Path subnet = work.resolve("subnet");
-        Path model = work.resolve("finetune/model");
-        if (!Pipeline.done(supernet)) {
-            Pipeline.pretrain(recipe.networkConfig(), recipe.pretrain(), batches(recipe, recipe.pretrain(), devices), work.resolve("pretrain"), devices,
-                    true);
+        phase("pretrain", supernet, () -> Pipeline.pretrain(recipe.networkConfig(), recipe.pretrain(), batches(recipe, recipe.pretrain(), devices),
+                work.resolve("pretrain"), devices, true));
+        phase("teacher", teacher, () -> Pipeline.teacher(supernet, batches(recipe, recipe.pretrain(), devices),
+                SupernetTeacher.CALIBRATION_BATCHES, teacher, dev));
+        Path model = arm("", work, recipe, recipe.search(), recipe.finetune(), teacher, target, devices);
+        if (recipe.baseline() == null) {
+            evaluate(recipe, model, dev);
+            return 0;
         }
-        if (!Pipeline.done(teacher)) {
-            Pipeline.teacher(supernet, batches(recipe, recipe.pretrain(), devices), SupernetTeacher.CALIBRATION_BATCHES, teacher, dev);
+        Map<String, Path> networks = new LinkedHashMap<>();
+        networks.put(recipe.baseline().network(), baseline);
+        networks.put("rtseg", model);
+        if (recipe.boosterAblation()) {
+            TrainingConfig alone = recipe.search().toBuilder().gamma(0).lambda(0).build();
+            networks.put("rtseg-search-alone", arm("ablation ", work.resolve("ablation"), recipe, alone,
+                    recipe.finetune().toBuilder().gamma(0).lambda(0).build(), null, target, devices));
         }
-        if (!Pipeline.done(work.resolve("search/search"))) {
-            Shape costInput = new Shape(1, 3, recipe.costInput().get(0), recipe.costInput().get(1));
-            Pipeline.search(supernet, teacher, space -> new MacCost(space, costInput), target, recipe.search(),
-                    batches(recipe, recipe.search(), devices), work.resolve("search"), devices, true);
+        long t0 = System.nanoTime();
+        Comparison.Result result = new Comparison(recipe, dev, costShape(recipe), threads).run(networks, work);
+        seconds.put("evaluate+report", elapsed(t0));
+        seconds.put("total", elapsed(start));
+        result.write(work, recipe, targetName, target, seconds);
+        return 0;
+    }
+
+    /**
+     * Search, extract and fine-tune one arm under {@code base}, from the pretrained supernet.
+     *
+     * @param teacher the teacher the fine-tune distils from, or null for none (the search always
+     *     loads the supernet's teacher, and skips it when λ = 0)
+     * @return the fine-tuned model's directory
+     */
+    private Path arm(String label, Path base, Recipe recipe, TrainingConfig search, TrainingConfig finetune, Path teacher, double target,
+            List<Device> devices) throws Exception {
+        Path state = base.resolve("search/search");
+        Path subnet = base.resolve("subnet");
+        Path model = base.resolve("finetune/model");
+        Path searchTeacher = work.resolve("pretrain/teacher");
+        phase(label + "search", state, () -> Pipeline.search(work.resolve("pretrain/model"), searchTeacher,
+                space -> new MacCost(space, costShape(recipe)), target, search, batches(recipe, search, devices), base.resolve("search"), devices, true));
+        phase(label + "extract", subnet, () -> Pipeline.extract(state, subnet, devices.get(0)));
+        phase(label + "finetune", model, () -> Pipeline.finetune(subnet, teacher, finetune, batches(recipe, finetune, devices),
+                base.resolve("finetune"), devices, true));
+        return model;
+    }
+
+    /** A phase's work. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs a phase unless its result is there, and times it. */
+    private void phase(String name, Path result, Step run) throws Exception {
+        if (Pipeline.done(result)) {
+            return;
         }
-        if (!Pipeline.done(subnet)) {
-            Pipeline.extract(work.resolve("search/search"), subnet, dev);
-        }
-        if (!Pipeline.done(model)) {
-            Pipeline.finetune(subnet, teacher, recipe.finetune(), batches(recipe, recipe.finetune(), devices), work.resolve("finetune"), devices,
-                    true);
-        }
+        long t0 = System.nanoTime();
+        run.run();
+        seconds.put(name, elapsed(t0));
+    }
+
+    private void evaluate(Recipe recipe, Path model, Device dev) throws java.io.IOException {
         try (Model m = ModelDirectory.load(model, dev)) {
             SegmentationMetrics metrics = Evaluation.score(m.getNDManager(), ModelDirectory.network(m),
                     recipe.data().evaluation(recipe.evalSplit()), TestTimeAugmentation.NONE, "evaluate", (sample, predicted) -> { });
             metrics.writeJson(work.resolve("metrics.json"));
             System.out.println(metrics.toTable());
         }
-        return 0;
+    }
+
+    private String targetName(Recipe recipe) {
+        if (preset == null && recipe.targets().size() == 1) {
+            return recipe.targets().keySet().iterator().next();
+        }
+        if (preset == null || !recipe.targets().containsKey(preset)) {
+            throw new IllegalArgumentException((preset == null ? "--preset is required" : "unknown --preset " + preset)
+                    + "; the recipe has " + recipe.targets().keySet());
+        }
+        return preset;
+    }
+
+    private static Shape costShape(Recipe recipe) {
+        return new Shape(1, 3, recipe.costInput().get(0), recipe.costInput().get(1));
+    }
+
+    private static double elapsed(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static org.rtseg.search.BatchSource batches(Recipe recipe, TrainingConfig training, List<Device> devices) throws java.io.IOException {
         return PhaseCommand.batches(recipe.run(training), devices.size());
     }
 
-    private void printPlan(Recipe recipe, double target) throws java.io.IOException {
-        Shape input = new Shape(1, 3, recipe.costInput().get(0), recipe.costInput().get(1));
+    private void printPlan(Recipe recipe, String targetName, double target) throws java.io.IOException {
+        Shape input = costShape(recipe);
         Supernet net = Supernet.of(recipe.networkConfig());
         Complexity.Report all = Complexity.of(net, input, new Complexity.Options(false, true));
         Complexity.Report eval = Complexity.of(net, input, Complexity.Options.EVAL);
         String size = input.get(2) + "x" + input.get(3);
-        System.out.printf(Locale.ROOT, "%s on %s, recipe %s%n", preset.toUpperCase(Locale.ROOT), dataset,
-                recipeFile != null ? recipeFile : "examples/configs/reproduce/" + dataset + ".json");
+        System.out.printf(Locale.ROOT, "%s on %s, recipe %s%n", targetName.toUpperCase(Locale.ROOT), dataset,
+                recipeFile != null ? recipeFile : "examples/configs/reproduce/" + Recipe.resourceName(dataset, budget) + ".json");
         System.out.printf(Locale.ROOT, "network: %s, %d classes: %.2f M params and %.1f GMACs with all paths, %.1f GMACs eval graph, at 1x3x%s%n",
                 recipe.network(), recipe.data().numClasses(), all.params() / 1e6, all.macs() / 1e9, eval.macs() / 1e9, size);
         DataConfig d = recipe.data();
@@ -126,20 +201,36 @@ final class ReproduceCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "devices: %s, %s%n", devices, devices.size() == 1 ? "one replica"
                 : "data-parallel: batch " + recipe.pretrain().batchSize() + " per device, " + recipe.pretrain().batchSize() * devices.size()
                         + " per step, gradients averaged, the learning rate following the step count");
-        phase(1, "pretrain", recipe.pretrain(), "supernet, one sampled path per mixed block; then its teacher (averaged paths, "
+        if (recipe.baseline() != null) {
+            Complexity.Report b = Complexity.of(Supernet.of(recipe.baselineConfig()), input, Complexity.Options.EVAL);
+            planLine(0, "baseline", recipe.baseline().training(), String.format(Locale.ROOT, "%s, %.2f GMACs; %d images, as many as phases 1, 2 "
+                    + "and 4 together", recipe.baseline().network(), b.macs() / 1e9, Recipe.imagesSeen(recipe.baseline().training())),
+                    "baseline/model");
+        }
+        planLine(1, "pretrain", recipe.pretrain(), "supernet, one sampled path per mixed block; then its teacher (averaged paths, "
                 + "BatchNorm re-estimated)", "pretrain/model");
-        phase(2, "search", recipe.search(), String.format(Locale.ROOT, "target %.1f GMACs (β %s, γ %s, λ %s)", target,
+        planLine(2, "search", recipe.search(), String.format(Locale.ROOT, "target %.1f GMACs (β %s, γ %s, λ %s)", target,
                 recipe.search().beta(), recipe.search().gamma(), recipe.search().lambda()), "search/search");
         System.out.printf(Locale.ROOT, "  3 extract    %-68s -> %s%n", "most likely paths, kept channels", work.resolve("subnet"));
-        phase(4, "finetune", recipe.finetune(), "boosters: aux heads, distillation from the supernet teacher", "finetune/model");
-        System.out.printf(Locale.ROOT, "  5 evaluate   %-68s -> %s%n", recipe.evalSplit() + " split", work.resolve("metrics.json"));
+        planLine(4, "finetune", recipe.finetune(), String.format(Locale.ROOT, "boosters: aux heads (γ %s), distillation from the supernet "
+                + "teacher (λ %s, eq. 10's KL %s over pixels)", recipe.finetune().gamma(), recipe.finetune().lambda(),
+                "sum".equals(recipe.finetune().kdReduction()) ? "summed" : "averaged"),
+                "finetune/model");
+        if (recipe.boosterAblation()) {
+            System.out.printf(Locale.ROOT, "  5 ablation   %-68s -> %s%n", "2-4 again without the boosters (γ = λ = 0; Table 4)",
+                    work.resolve("ablation/finetune/model"));
+        }
+        String scored = recipe.baseline() == null ? "metrics.json"
+                : "report.json, class_iou.md, figures/pareto.png, predictions/";
+        System.out.printf(Locale.ROOT, "  %d evaluate   %-68s -> %s%n", recipe.boosterAblation() ? 6 : 5, recipe.evalSplit() + " split"
+                + (recipe.baseline() == null ? "" : " at full size; deploy-graph latency at 1x3x" + size + ", interleaved"), work.resolve(scored));
         if (dataset.equals("cityscapes")) {
-            System.out.printf(Locale.ROOT, "paper (Cityscapes val, 512x1024): %s %.1f GMACs, %s mIoU%n", preset.toUpperCase(Locale.ROOT),
-                    target, PAPER.get(preset));
+            System.out.printf(Locale.ROOT, "paper (Cityscapes val, 512x1024): %s %.1f GMACs, %s mIoU%n", targetName.toUpperCase(Locale.ROOT),
+                    target, PAPER.get(targetName));
         }
     }
 
-    private void phase(int n, String name, TrainingConfig t, String what, String out) {
+    private void planLine(int n, String name, TrainingConfig t, String what, String out) {
         String detail = String.format(Locale.ROOT, "%d iterations, batch %d, lr %s poly %s; %s", t.iterations(), t.batchSize(),
                 t.learningRate(), t.power(), what);
         System.out.printf(Locale.ROOT, "  %d %-10s %-68s -> %s%n", n, name, detail, work.resolve(out));

@@ -3,10 +3,15 @@ package org.rtseg.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,5 +58,108 @@ class ReproduceCommandTest {
         CoreCommandsTest.Run again = CoreCommandsTest.run(args);
         assertEquals(0, again.code(), again.err());
         assertEquals(pretrainRows, Files.readAllLines(work.resolve("pretrain/metrics.csv")).size(), "finished phases are skipped");
+    }
+
+    @Test
+    void cpuBudgetPlansABaselineOnAsManyImagesAndTheBoosterAblation() {
+        CoreCommandsTest.Run r = CoreCommandsTest.run("reproduce", "--dataset", "camvid", "--budget", "cpu", "--dry-run");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("RTSEG-CPU on camvid, recipe examples/configs/reproduce/camvid-cpu.json"), r.out());
+        assertTrue(r.out().contains("0 baseline   600 iterations, batch 8") && r.out().contains("4800 images"), r.out());
+        assertTrue(r.out().contains("target 2.2 GMACs") && r.out().contains("5 ablation"), r.out());
+        CoreCommandsTest.Run paper = CoreCommandsTest.run("reproduce", "--dataset", "camvid", "--dry-run");
+        assertTrue(paper.code() != 0 && paper.err().contains("no recipe for --dataset camvid --budget paper"), paper.err());
+    }
+
+    /** The CPU budget's recipe in miniature, on synthetic scenes. */
+    private static ObjectNode miniatureCpuRecipe() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode recipe = (ObjectNode) json.readTree(ReproduceCommandTest.class.getResourceAsStream("configs/reproduce/camvid-cpu.json"));
+        recipe.put("dataset", "synthetic");
+        recipe.set("data", json.readTree("""
+                {"dataset": "synthetic", "split": "train", "classes": 5, "samples": 4, "sceneHeight": 64, "sceneWidth": 96,
+                 "cropHeight": 64, "cropWidth": 64, "scales": [1.0], "flip": true, "seed": 3}"""));
+        for (String phase : new String[] {"pretrain", "search", "finetune"}) {
+            ((ObjectNode) recipe.get(phase)).put("iterations", 2).put("batchSize", 2).put("warmupIterations", 0).put("logEvery", 1)
+                    .put("kdReduction", "sum"); // so that the distillation term shows in metrics.csv
+        }
+        ((ObjectNode) recipe.get("baseline").get("training")).put("iterations", 6).put("batchSize", 2).put("warmupIterations", 0);
+        recipe.putArray("costInput").add(64).add(96);
+        recipe.putObject("targets").put("rtseg-cpu", 0.1);
+        return recipe;
+    }
+
+    private static String[] cpuArgs(Path recipe, Path work) {
+        return new String[] {"reproduce", "--dataset", "synthetic", "--budget", "cpu", "--recipe", recipe.toString(), "--root", "unused",
+            "--work", work.toString(), "--threads", "1"};
+    }
+
+    /**
+     * The comparison: baseline, subnet and the subnet searched without boosters are each scored,
+     * counted and timed, and the report's goals follow from its own figures.
+     */
+    @Test
+    void cpuBudgetComparesTheBaselineWithTheSubnetAndItsAblation(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("recipe.json");
+        Files.writeString(file, miniatureCpuRecipe().toString());
+        Path work = dir.resolve("work");
+        CoreCommandsTest.Run r = CoreCommandsTest.run(cpuArgs(file, work));
+        assertEquals(0, r.code(), r.err());
+        JsonNode report = new ObjectMapper().readTree(work.resolve("report.json").toFile());
+        JsonNode networks = report.get("networks");
+        assertEquals(List.of("bisenetv2", "rtseg", "rtseg-search-alone"), iterableNames(networks));
+        for (JsonNode n : networks) {
+            assertTrue(n.get("mIoU").asDouble() >= 0 && n.get("mIoU").asDouble() <= 1 && n.get("ms").asDouble() > 0, n.toString());
+            assertEquals(5, n.get("classIoU").size(), n.toString());
+        }
+        assertEquals(1.0, networks.get("bisenetv2").get("ms_over_baseline").asDouble(), 1e-12);
+        assertEquals(0.1, networks.get("rtseg").get("gmacs").asDouble(), 0.005, "searched under the recipe's target");
+        JsonNode goals = report.get("goals");
+        double points = 100 * (networks.get("rtseg").get("mIoU").asDouble() - networks.get("bisenetv2").get("mIoU").asDouble());
+        assertEquals(points, goals.get("miou_points_over_baseline").asDouble(), 1e-9);
+        assertEquals(points >= -1, goals.get("miou_met").asBoolean());
+        assertEquals(networks.get("rtseg").get("ms_over_baseline").asDouble() <= 0.4, goals.get("latency_met").asBoolean());
+        assertEquals(12, report.get("images_seen_by_each").asInt());
+        // The ablation trained without aux losses and without distillation, the subnet with both.
+        assertEquals(List.of("0.000000"), column(work.resolve("ablation/finetune/metrics.csv"), "gamma_aux"));
+        assertEquals(List.of("0.000000"), column(work.resolve("ablation/search/metrics.csv"), "lambda_kd"));
+        assertTrue(!column(work.resolve("finetune/metrics.csv"), "gamma_aux").contains("0.000000"));
+        assertTrue(!column(work.resolve("search/metrics.csv"), "lambda_kd").contains("0.000000"));
+        List<String> table = Files.readAllLines(work.resolve("class_iou.md"));
+        assertEquals("| class | bisenetv2 | rtseg | rtseg-search-alone |", table.get(0));
+        assertEquals(2 + 5 + 1, table.size(), String.join("\n", table));
+        BufferedImage figure = ImageIO.read(work.resolve("figures/pareto.png").toFile());
+        assertEquals(1100, figure.getWidth());
+        for (String name : new String[] {"truth", "bisenetv2_overlay", "rtseg_overlay", "rtseg-search-alone_overlay"}) {
+            try (var files = Files.list(work.resolve("predictions"))) {
+                assertEquals(3, files.filter(f -> f.getFileName().toString().endsWith("_" + name + ".png")).count(), name);
+            }
+        }
+        assertTrue(r.out().contains("goal: latency <= 0.40 x baseline"), r.out());
+    }
+
+    @Test
+    void aBaselineThatSeesOtherThanTheMethodsImagesIsRefused(@TempDir Path dir) throws Exception {
+        ObjectNode recipe = miniatureCpuRecipe();
+        ((ObjectNode) recipe.get("baseline").get("training")).put("iterations", 5);
+        Path file = dir.resolve("recipe.json");
+        Files.writeString(file, recipe.toString());
+        CoreCommandsTest.Run r = CoreCommandsTest.run(cpuArgs(file, dir.resolve("work")));
+        assertTrue(r.code() != 0, r.out());
+        assertTrue(r.err().contains("the baseline sees 10 images (iterations x batchSize) and the method 12"), r.err());
+        assertTrue(Files.notExists(dir.resolve("work")), "nothing is written");
+    }
+
+    private static List<String> iterableNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** The distinct values of a column of a metrics.csv. */
+    private static List<String> column(Path csv, String name) throws Exception {
+        List<String> lines = Files.readAllLines(csv);
+        int c = List.of(lines.get(0).split(",")).indexOf(name);
+        return lines.stream().skip(1).map(l -> l.split(",")[c]).distinct().toList();
     }
 }

@@ -50,7 +50,7 @@ public record SupernetConfig(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Integer> widths) {
 
     /** The names of the presets shipped as resources. */
-    public static final List<String> PRESETS = List.of("bisenetv2", "bisenetv2-lir", "supernet", "supernet-ge");
+    public static final List<String> PRESETS = List.of("bisenetv2", "bisenetv2-lir", "supernet", "supernet-ge", "supernet-cpu");
 
     private static final ObjectMapper JSON =
             new ObjectMapper()
