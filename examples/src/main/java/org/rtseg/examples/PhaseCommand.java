@@ -3,9 +3,11 @@ package org.rtseg.examples;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.rtseg.data.DataConfig;
 import org.rtseg.data.SegmentationDataset;
 import org.rtseg.search.BatchSource;
 import org.rtseg.search.DatasetBatches;
+import org.rtseg.search.TrainingConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -36,7 +38,11 @@ abstract class PhaseCommand implements Callable<Integer> {
     /** The training batches of a run on some devices: {@code batchSize} images per device. */
     static BatchSource batches(RunConfig run, int devices) throws IOException {
         int batch = run.training().batchSize() * devices;
-        SegmentationDataset ds = run.data().training(batch);
-        return new DatasetBatches(ds, batch, run.training().seed(), ds::useEpoch);
+        return batches(run.data().training(batch), batch, run.training());
+    }
+
+    /** The training batches of a phase drawn from {@code data} ({@link DataConfig#training}) with the phase's seed. */
+    static BatchSource batches(SegmentationDataset data, int batch, TrainingConfig training) {
+        return new DatasetBatches(data, batch, training.seed(), data::useEpoch);
     }
 }

@@ -105,11 +105,6 @@ record Recipe(String dataset, String network, DataConfig data, TrainingConfig pr
         return SupernetConfig.preset(network).withNumClasses(data.numClasses());
     }
 
-    /** A run config of one phase. */
-    RunConfig run(TrainingConfig training) {
-        return new RunConfig(network, null, data, training, costInput);
-    }
-
     /** The baseline with the dataset's classes. */
     SupernetConfig baselineConfig() throws IOException {
         return SupernetConfig.preset(baseline.network()).withNumClasses(data.numClasses());

@@ -3,7 +3,9 @@ package org.rtseg.examples;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,9 +15,11 @@ import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.data.DataConfig;
+import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.eval.SegmentationMetrics;
 import org.rtseg.inference.Evaluation;
 import org.rtseg.inference.TestTimeAugmentation;
+import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
 import org.rtseg.search.Pipeline;
 import org.rtseg.search.SupernetTeacher;
@@ -63,6 +67,9 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--dry-run", description = "print the plan (phases, iterations, MACs) and stop")
     boolean dryRun;
+
+    /** The training set of each batch size used so far (see {@link #batches}). */
+    private final Map<Integer, SegmentationDataset> trainingSets = new HashMap<>();
 
     /** Wall time of each phase run by this invocation (a phase found done is not timed). */
     private final Map<String, Double> seconds = new LinkedHashMap<>();
@@ -151,7 +158,7 @@ final class ReproduceCommand implements Callable<Integer> {
         seconds.put(name, elapsed(t0));
     }
 
-    private void evaluate(Recipe recipe, Path model, Device dev) throws java.io.IOException {
+    private void evaluate(Recipe recipe, Path model, Device dev) throws IOException {
         try (Model m = ModelDirectory.load(model, dev)) {
             SegmentationMetrics metrics = Evaluation.score(m.getNDManager(), ModelDirectory.network(m),
                     recipe.data().evaluation(recipe.evalSplit()), TestTimeAugmentation.NONE, "evaluate", (sample, predicted) -> { });
@@ -179,11 +186,18 @@ final class ReproduceCommand implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static org.rtseg.search.BatchSource batches(Recipe recipe, TrainingConfig training, List<Device> devices) throws java.io.IOException {
-        return PhaseCommand.batches(recipe.run(training), devices.size());
+    /** The batches of a phase; the phases share one training set per batch size, so its frames are decoded once. */
+    private BatchSource batches(Recipe recipe, TrainingConfig training, List<Device> devices) throws IOException {
+        int batch = training.batchSize() * devices.size();
+        SegmentationDataset data = trainingSets.get(batch);
+        if (data == null) {
+            data = recipe.data().training(batch);
+            trainingSets.put(batch, data);
+        }
+        return PhaseCommand.batches(data, batch, training);
     }
 
-    private void printPlan(Recipe recipe, String targetName, double target) throws java.io.IOException {
+    private void printPlan(Recipe recipe, String targetName, double target) throws IOException {
         Shape input = costShape(recipe);
         Supernet net = Supernet.of(recipe.networkConfig());
         Complexity.Report all = Complexity.of(net, input, new Complexity.Options(false, true));
