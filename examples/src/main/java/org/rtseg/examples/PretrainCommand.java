@@ -18,7 +18,8 @@ final class PretrainCommand extends PhaseCommand {
         List<Device> devices = runtime.trainingDevices();
         BatchSource batches = batches(run, devices.size());
         Pipeline.pretrain(run.networkConfig(), run.training(), batches, work, devices, resume);
-        Pipeline.teacher(work.resolve("model"), batches, SupernetTeacher.CALIBRATION_BATCHES, work.resolve("teacher"), devices.get(0));
+        Pipeline.teacher(work.resolve("model"), globalBatches(run, devices.size()), SupernetTeacher.CALIBRATION_BATCHES, work.resolve("teacher"),
+                devices.get(0));
         System.out.println("pretrained supernet written to " + work.resolve("model") + ", its teacher to " + work.resolve("teacher"));
         return 0;
     }

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rtseg.core.complexity.Complexity;
+import org.rtseg.core.distributed.Communicator;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.core.supernet.Supernet;
 import org.rtseg.data.DataConfig;
@@ -83,7 +84,10 @@ final class ReproduceCommand implements Callable<Integer> {
         String targetName = targetName(recipe);
         double target = recipe.targets().get(targetName);
         int threads = runtime.configureThreads();
-        printPlan(recipe, targetName, target);
+        Communicator world = Communicator.world();
+        if (world.isRoot()) {
+            printPlan(recipe, targetName, target);
+        }
         if (dryRun) {
             return 0;
         }
@@ -99,11 +103,11 @@ final class ReproduceCommand implements Callable<Integer> {
         Path teacher = work.resolve("pretrain/teacher");
         phase("pretrain", supernet, () -> Pipeline.pretrain(recipe.networkConfig(), recipe.pretrain(), batches(recipe, recipe.pretrain(), devices),
                 work.resolve("pretrain"), devices, true));
-        phase("teacher", teacher, () -> Pipeline.teacher(supernet, batches(recipe, recipe.pretrain(), devices),
+        phase("teacher", teacher, () -> Pipeline.teacher(supernet, globalBatches(recipe, recipe.pretrain(), devices),
                 SupernetTeacher.CALIBRATION_BATCHES, teacher, dev));
         Path model = arm("", work, recipe, recipe.search(), recipe.finetune(), teacher, target, devices);
         if (recipe.baseline() == null) {
-            evaluate(recipe, model, dev);
+            world.onRoot(() -> evaluate(recipe, model, dev));
             return 0;
         }
         Map<String, Path> networks = new LinkedHashMap<>();
@@ -114,11 +118,15 @@ final class ReproduceCommand implements Callable<Integer> {
             networks.put("rtseg-search-alone", arm("ablation ", work.resolve("ablation"), recipe, alone,
                     recipe.finetune().toBuilder().gamma(0).lambda(0).build(), null, target, devices));
         }
-        long t0 = System.nanoTime();
-        Comparison.Result result = new Comparison(recipe, dev, costShape(recipe), threads).run(networks, work);
-        seconds.put("evaluate+report", elapsed(t0));
-        seconds.put("total", elapsed(start));
-        result.write(work, recipe, targetName, target, seconds);
+        // Rank 0 scores and times the networks while the other ranks wait without taking a core.
+        if (world.isRoot()) {
+            long t0 = System.nanoTime();
+            Comparison.Result result = new Comparison(recipe, dev, costShape(recipe), threads).run(networks, work);
+            seconds.put("evaluate+report", elapsed(t0));
+            seconds.put("total", elapsed(start));
+            result.write(work, recipe, targetName, target, seconds);
+        }
+        world.barrier();
         return 0;
     }
 
@@ -186,15 +194,28 @@ final class ReproduceCommand implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    /** The batches of a phase; the phases share one training set per batch size, so its frames are decoded once. */
+    /**
+     * This rank's batches of a phase; the phases share one training set per batch size, so its
+     * frames are decoded once.
+     */
     private BatchSource batches(Recipe recipe, TrainingConfig training, List<Device> devices) throws IOException {
         int batch = training.batchSize() * devices.size();
+        return PhaseCommand.batches(trainingSet(recipe, batch), batch, training);
+    }
+
+    /** The whole batches of all ranks together (the teacher's BatchNorm statistics). */
+    private BatchSource globalBatches(Recipe recipe, TrainingConfig training, List<Device> devices) throws IOException {
+        int batch = training.batchSize() * devices.size() * Communicator.world().size();
+        return PhaseCommand.wholeBatches(trainingSet(recipe, batch), batch, training);
+    }
+
+    private SegmentationDataset trainingSet(Recipe recipe, int batch) throws IOException {
         SegmentationDataset data = trainingSets.get(batch);
         if (data == null) {
             data = recipe.data().training(batch);
             trainingSets.put(batch, data);
         }
-        return PhaseCommand.batches(data, batch, training);
+        return data;
     }
 
     private void printPlan(Recipe recipe, String targetName, double target) throws IOException {

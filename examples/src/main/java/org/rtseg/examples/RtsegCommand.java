@@ -1,5 +1,8 @@
 package org.rtseg.examples;
 
+import java.util.Set;
+import org.rtseg.core.distributed.Communicator;
+import org.rtseg.core.distributed.OpenMpi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,14 +48,44 @@ public final class RtsegCommand implements Runnable {
     /** Exit code of a run that failed the kernel check and is to be run again with safe kernels. */
     private static final int RELAUNCH = 75;
 
+    /** The commands that train data-parallel across the processes of an mpirun; the others run in one. */
+    private static final Set<String> DISTRIBUTED = Set.of("pretrain", "search", "finetune", "reproduce");
+
     public static void main(String[] args) throws Exception {
         int code = commandLine().execute(args);
-        System.exit(code == RELAUNCH ? SafeKernels.relaunch(args) : code);
+        code = code == RELAUNCH ? SafeKernels.relaunch(args) : code;
+        OpenMpi.endWorld(code);
+        System.exit(code);
     }
 
     /** The configured command line, also used by tests to run subcommands in process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new RtsegCommand()).setExecutionExceptionHandler(RtsegCommand::report);
+        return new CommandLine(new RtsegCommand()).setExecutionExceptionHandler(RtsegCommand::report)
+                .setExecutionStrategy(RtsegCommand::execute);
+    }
+
+    /**
+     * Runs the command; under an mpirun of several processes, only a training command, and with
+     * MPI started first so that a broken launch fails before any work.
+     */
+    private static int execute(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult sub = parsed.subcommand();
+        if (OpenMpi.launchedSize() > 1 && sub != null && !sub.isUsageHelpRequested() && !sub.isVersionHelpRequested()) {
+            String name = sub.commandSpec().name();
+            if (!DISTRIBUTED.contains(name)) {
+                throw new CommandLine.ParameterException(sub.commandSpec().commandLine(), "rtseg " + name
+                        + " runs in one process: launch it without mpirun (pretrain, search, finetune and reproduce train across processes)");
+            }
+            try {
+                if (!Communicator.world().isRoot()) {
+                    // Only rank 0 reports; the others' logs (standard error) still show.
+                    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                }
+            } catch (IllegalStateException e) {
+                throw new CommandLine.ExecutionException(sub.commandSpec().commandLine(), e.getMessage(), e);
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     /**
@@ -65,7 +98,9 @@ public final class RtsegCommand implements Runnable {
             return RELAUNCH;
         }
         String message = e.getMessage() != null ? e.getMessage() : e.toString();
-        cmd.getErr().println("rtseg " + cmd.getCommandName() + ": error: " + message);
+        int ranks = OpenMpi.launchedSize();
+        String where = ranks > 1 ? " (rank " + System.getenv("OMPI_COMM_WORLD_RANK") + " of " + ranks + ")" : "";
+        cmd.getErr().println("rtseg " + cmd.getCommandName() + where + ": error: " + message);
         if (Boolean.getBoolean("rtseg.debug")) {
             e.printStackTrace(cmd.getErr());
         }

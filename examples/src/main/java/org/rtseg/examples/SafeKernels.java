@@ -1,5 +1,7 @@
 package org.rtseg.examples;
 
+import org.rtseg.core.distributed.OpenMpi;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -19,7 +21,8 @@ final class SafeKernels {
 
     /** Whether a failure is the kernel check's and a relaunch with the safe cap could fix it. */
     static boolean canFix(Throwable e) {
-        if (System.getenv(KernelCheck.ISA_VARIABLE) != null) {
+        // Under mpirun a relaunched JVM would be a process mpirun does not know: the user sets the cap (mpirun -x).
+        if (System.getenv(KernelCheck.ISA_VARIABLE) != null || OpenMpi.launchedSize() > 1) {
             return false;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -54,7 +54,7 @@ final class SearchCommand extends PhaseCommand {
         double goal = target.gmacs != null ? target.gmacs : target.ms;
         List<Device> devices = runtime.trainingDevices();
         BatchSource batches = batches(run, devices.size());
-        Path teacher = teacher(batches, devices.get(0));
+        Path teacher = teacher(run, devices);
         Pipeline.SearchResult result = Pipeline.search(supernetDir, teacher, costs, goal, run.training(), batches, work, devices, resume);
         System.out.printf(Locale.ROOT, "search state written to %s: the decided architecture costs %.3f %s (target %.3f; %.3f before "
                 + "landing it on the target, %.3f expected under softmax(α))%n", work.resolve("search"), result.cost(), result.unit(), goal,
@@ -62,7 +62,7 @@ final class SearchCommand extends PhaseCommand {
         return 0;
     }
 
-    private Path teacher(BatchSource batches, Device device) throws java.io.IOException {
+    private Path teacher(RunConfig run, List<Device> devices) throws java.io.IOException {
         if (teacherDir != null) {
             return teacherDir;
         }
@@ -73,7 +73,7 @@ final class SearchCommand extends PhaseCommand {
         Path built = work.resolve("teacher");
         if (!Pipeline.done(built)) {
             System.out.println("no teacher beside " + supernetDir + ": building it into " + built);
-            Pipeline.teacher(supernetDir, batches, SupernetTeacher.CALIBRATION_BATCHES, built, device);
+            Pipeline.teacher(supernetDir, globalBatches(run, devices.size()), SupernetTeacher.CALIBRATION_BATCHES, built, devices.get(0));
         }
         return built;
     }

@@ -14,6 +14,12 @@ import java.util.function.IntConsumer;
  * Batches from a DJL dataset of (image, label) records: epoch e visits the samples in an order
  * shuffled by (seed, e); iteration i takes the next {@code batchSize} of them. A dataset whose
  * augmentation depends on the epoch is told the epoch before each batch.
+ *
+ * <p>Sharded over the ranks of a distributed run (PyTorch's DistributedSampler with {@code
+ * drop_last}), every rank shuffles with the same seed, iteration i's global batch is the next
+ * {@code batchSize × ranks} samples of the epoch, and rank r takes the r-th {@code batchSize} of
+ * them: the ranks' shards are disjoint, and each sample is seen at most once per epoch (the
+ * remainder of a global batch is left out, a different one each epoch).
  */
 public final class DatasetBatches implements BatchSource {
 
@@ -22,6 +28,8 @@ public final class DatasetBatches implements BatchSource {
     private final long seed;
     private final IntConsumer epochListener;
     private final long size;
+    private final int rank;
+    private final int ranks;
     private int[] order;
     private long orderEpoch = -1;
 
@@ -32,10 +40,30 @@ public final class DatasetBatches implements BatchSource {
      * @param epochListener told the epoch before a batch is read (e.g. {@code dataset::useEpoch})
      */
     public DatasetBatches(RandomAccessDataset dataset, int batchSize, long seed, IntConsumer epochListener) {
-        this.size = dataset.size();
-        if (size < batchSize) {
-            throw new IllegalArgumentException("the dataset has " + size + " samples, fewer than a batch of " + batchSize);
+        this(dataset, batchSize, seed, epochListener, 0, 1);
+    }
+
+    /**
+     * One rank's shards of the global batches of a distributed run.
+     *
+     * @param dataset records of image CHW float32 and label HW int32
+     * @param batchSize images per batch of this rank (≥ 2: BatchNorm after global pooling)
+     * @param seed the shuffle seed, the same on every rank
+     * @param epochListener told the epoch before a batch is read (e.g. {@code dataset::useEpoch})
+     * @param rank this rank, 0 to {@code ranks} − 1
+     * @param ranks the number of ranks
+     */
+    public DatasetBatches(RandomAccessDataset dataset, int batchSize, long seed, IntConsumer epochListener, int rank, int ranks) {
+        if (ranks < 1 || rank < 0 || rank >= ranks) {
+            throw new IllegalArgumentException("rank " + rank + " of " + ranks + " ranks: a rank is 0 to ranks - 1");
         }
+        this.size = dataset.size();
+        if (size < (long) batchSize * ranks) {
+            throw new IllegalArgumentException("the dataset has " + size + " samples, fewer than a batch of " + batchSize
+                    + (ranks > 1 ? " on each of " + ranks + " ranks" : ""));
+        }
+        this.rank = rank;
+        this.ranks = ranks;
         this.dataset = dataset;
         this.batchSize = batchSize;
         this.seed = seed;
@@ -44,9 +72,10 @@ public final class DatasetBatches implements BatchSource {
 
     @Override
     public synchronized NDList batch(NDManager manager, long iteration) {
-        long perEpoch = size / batchSize;
+        long global = (long) batchSize * ranks;
+        long perEpoch = size / global;
         long epoch = iteration / perEpoch;
-        int offset = (int) ((iteration % perEpoch) * batchSize);
+        int offset = (int) ((iteration % perEpoch) * global + (long) rank * batchSize);
         if (epoch != orderEpoch) {
             order = shuffle(epoch);
             orderEpoch = epoch;

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.rtseg.core.distributed.Communicator;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.ModelDirectory;
 
@@ -30,6 +31,12 @@ import org.rtseg.core.io.ModelDirectory;
  *
  * Every step can resume from its checkpoints ({@code resume}), and {@link #done} tells whether a
  * step already left its result.
+ *
+ * <p>Under {@code mpirun} the same program trains on every rank ({@link Communicator#world()}; each
+ * rank's {@code batches} give its shard, e.g. {@link DatasetBatches} with the rank): the training
+ * steps run on all ranks, rank 0 alone writes each result and builds the teacher while the others
+ * wait, and every rank reads the results it needs next, so the work dir must be on a file system
+ * the ranks share (the same folder on one machine; NFS, Lustre, … across machines).
  */
 public final class Pipeline {
 
@@ -85,7 +92,7 @@ public final class Pipeline {
         try (Model model = ModelDirectory.create(network, devices.get(0), training.seed())) {
             List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.PRETRAIN, model, null, training, batches, work, devices)
                     .run(resume, training.iterations());
-            ModelDirectory.save(model, work.resolve("model"));
+            Communicator.world().onRoot(() -> ModelDirectory.save(model, work.resolve("model")));
             return steps;
         }
     }
@@ -102,10 +109,12 @@ public final class Pipeline {
      * @throws IOException when a directory cannot be read or written
      */
     public static void teacher(Path supernetDir, BatchSource batches, int calibrationBatches, Path out, Device device) throws IOException {
-        try (Model supernet = load(supernetDir, "--supernet", device);
-                Model teacher = SupernetTeacher.build(supernet, batches, calibrationBatches)) {
-            ModelDirectory.save(teacher, out);
-        }
+        Communicator.world().onRoot(() -> {
+            try (Model supernet = load(supernetDir, "--supernet", device);
+                    Model teacher = SupernetTeacher.build(supernet, batches, calibrationBatches)) {
+                ModelDirectory.save(teacher, out);
+            }
+        });
     }
 
     /**
@@ -129,7 +138,7 @@ public final class Pipeline {
             List<SegmentationTrainer.Step> steps = trainer(SegmentationTrainer.Phase.FINETUNE, model,
                     distil == null ? null : ModelDirectory.network(distil), training, batches, work, devices)
                     .run(resume, training.iterations());
-            ModelDirectory.save(model, work.resolve("model"));
+            Communicator.world().onRoot(() -> ModelDirectory.save(model, work.resolve("model")));
             return steps;
         }
     }
@@ -176,7 +185,7 @@ public final class Pipeline {
                     expected = cost.cost(space, new ParameterStore(scope, false)).getFloat();
                 }
                 TargetProjection.Result projection = TargetProjection.project(space, cost, target, model.getNDManager());
-                SearchState.save(space, work.resolve("search"));
+                Communicator.world().onRoot(() -> SearchState.save(space, work.resolve("search")));
                 return new SearchResult(steps, expected, projection, cost.unit());
             } finally {
                 if (cost instanceof AutoCloseable closeable) {
@@ -201,7 +210,7 @@ public final class Pipeline {
             SearchSpace space = (SearchSpace) state.getBlock();
             space.decide();
             try (Model subnet = new SubnetExtractor(space).extract(device)) {
-                ModelDirectory.save(subnet, out);
+                Communicator.world().onRoot(() -> ModelDirectory.save(subnet, out));
                 return ModelDirectory.network(subnet).config();
             }
         }

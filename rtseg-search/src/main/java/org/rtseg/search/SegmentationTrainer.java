@@ -15,6 +15,7 @@ import ai.djl.util.Progress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.DataInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,9 +34,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.rtseg.core.ConsoleProgress;
 import org.rtseg.core.blocks.MixedBlock;
+import org.rtseg.core.distributed.Communicator;
 import org.rtseg.core.io.AtomicFiles;
 import org.rtseg.core.io.ModelDirectory;
-import org.rtseg.core.io.Npy;
 import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.supernet.Supernet;
 import ai.djl.training.optimizer.Optimizer;
@@ -71,6 +72,16 @@ import org.slf4j.LoggerFactory;
  * <p>Given several devices it trains data-parallel ({@link DataParallel}): each step's batch holds
  * {@code batchSize} images per device, every device takes its share, the losses are averaged over
  * the devices and the learning rate follows the step count.
+ *
+ * <p>Launched on several processes (a {@link Communicator} of several ranks, by default {@link
+ * Communicator#world()}: every rank of an {@code mpirun}), it trains as PyTorch's
+ * DistributedDataParallel: the ranks check that they run the same recipe and network, start from
+ * rank 0's weights (or its checkpoint), each take their own shard of the global batch (the batch
+ * source of each rank gives its shard, e.g. {@link DatasetBatches} with the rank), average
+ * gradients, architecture parameters' included, in one allreduce per step, and keep rank 0's
+ * BatchNorm statistics. Paths, Gumbel noise and masks derive from (seed, step) and so agree on all
+ * ranks; dropout differs per replica, as on several devices. Only rank 0 writes metrics, logs and
+ * checkpoints, and reports progress; the loss it logs is the mean over the ranks.
  */
 public final class SegmentationTrainer {
 
@@ -124,6 +135,8 @@ public final class SegmentationTrainer {
         @Override
         public void update(long progress, String message) {}
     };
+    /** A checkpoint: its state, the network's parameters, the optimisers' buffers. */
+    private static final String[] CHECKPOINT_FILES = {"state.json", "network.params", "momentum.npz"};
     private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,gamma_aux,lambda_kd,beta_reg,lr,tau,seconds";
 
     private final Phase phase;
@@ -138,10 +151,13 @@ public final class SegmentationTrainer {
     private final Path workDir;
     private final NDManager manager;
     private final List<Device> devices;
+    private final Communicator processes;
     private final Progress progress;
     private DataParallel replicas;
     private final Map<String, Parameter> weights = new LinkedHashMap<>();
     private final Map<String, Parameter> architecture = new LinkedHashMap<>();
+    /** Parameters training changes without gradients (BatchNorm statistics): rank 0's are kept. */
+    private final List<Parameter> statistics = new ArrayList<>();
     private final Map<Parameter, Set<MixedBlock.Candidate>> pathOf = new IdentityHashMap<>();
     private final MomentumSgd weightOptimizer;
     private final Optimizer archOptimizer;
@@ -161,7 +177,8 @@ public final class SegmentationTrainer {
         workDir = b.workDir;
         manager = b.manager;
         devices = b.devices == null ? List.of(manager.getDevice()) : List.copyOf(b.devices);
-        progress = b.progress == null ? SILENT : b.progress;
+        processes = b.processes == null ? Communicator.world() : b.processes;
+        progress = b.progress == null || !processes.isRoot() ? SILENT : b.progress;
         ohem = config.ohem() ? new OhemCrossEntropy(config.ohemThreshold()) : null;
         Set<Parameter> arch = Collections.newSetFromMap(new IdentityHashMap<>());
         if (space != null) {
@@ -170,6 +187,8 @@ public final class SegmentationTrainer {
         for (Pair<String, Parameter> p : network.getParameters()) {
             if (p.getValue().requiresGradient()) {
                 (arch.contains(p.getValue()) ? architecture : weights).put(p.getKey(), p.getValue());
+            } else {
+                statistics.add(p.getValue());
             }
         }
         for (MixedBlock block : supernet.mixedBlocks()) {
@@ -213,32 +232,65 @@ public final class SegmentationTrainer {
      * @throws IllegalStateException when the loss becomes non-finite; the last good checkpoint is kept
      */
     public List<Step> run(boolean resume, long stopAfter) throws IOException {
+        processes.requireSame("training run", description());
         long start = resume ? restore() : 0;
         Path metrics = workDir.resolve("metrics.csv");
-        truncateMetrics(metrics, start);
+        boolean root = processes.isRoot();
+        if (root) {
+            truncateMetrics(metrics, start);
+        }
         List<Step> rows = new ArrayList<>();
         long end = Math.min(stopAfter, config.iterations());
         progress.reset(phase.name().toLowerCase(Locale.ROOT), config.iterations());
         progress.start(start);
-        try (DataParallel dp = new DataParallel(manager, devices)) {
+        try (DataParallel dp = new DataParallel(manager, devices, processes)) {
             replicas = dp;
+            dp.synchronize(allParameters());
             for (long i = start; i < end; i++) {
                 Step row = step(i);
                 rows.add(row);
-                Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                if (root) {
+                    Files.writeString(metrics, csv(row) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                }
                 progress.increment(1);
-                if ((i + 1) % config.logEvery() == 0 || i + 1 == end) {
+                if (root && ((i + 1) % config.logEvery() == 0 || i + 1 == end)) {
                     LOG.info(logLine(row));
                 }
-                if ((i + 1) % config.checkpointEvery() == 0 || i + 1 == end) {
+                if (root && ((i + 1) % config.checkpointEvery() == 0 || i + 1 == end)) {
                     checkpoint(i + 1);
                 }
+            }
+            if (root && processes.size() > 1 && !rows.isEmpty()) {
+                double seconds = rows.stream().mapToDouble(Step::seconds).sum();
+                LOG.info(String.format(Locale.ROOT, "%s on %d ranks: communication %.2f s of %.2f s (%.1f %%)", phase, processes.size(),
+                        dp.communicationSeconds(), seconds, 100 * dp.communicationSeconds() / seconds));
             }
         } finally {
             replicas = null;
         }
         progress.end();
         return rows;
+    }
+
+    /** What every rank must agree on: the phase, the recipe, the network's parameters and the devices per process. */
+    private String description() {
+        StringBuilder d = new StringBuilder(phase.name()).append('\n').append(config.toJson()).append('\n').append(devices.size());
+        for (Pair<String, Parameter> p : network.getParameters()) {
+            d.append('\n').append(p.getKey()).append(' ').append(p.getValue().getArray().getShape());
+        }
+        return d.toString();
+    }
+
+    private List<Parameter> allParameters() {
+        List<Parameter> all = new ArrayList<>();
+        network.getParameters().forEach(p -> all.add(p.getValue()));
+        return all;
+    }
+
+    private List<Parameter> trainable() {
+        List<Parameter> all = new ArrayList<>(weights.values());
+        all.addAll(architecture.values());
+        return all;
     }
 
     private Step step(long iteration) {
@@ -269,6 +321,11 @@ public final class SegmentationTrainer {
             try (GradientCollector gc = engine.newGradientCollector()) {
                 NDArray[] parts = null;
                 for (int r = 0; r < k; r++) {
+                    int replica = processes.rank() * k + r;
+                    if (replica > 0) {
+                        // Each replica's dropout draws its own numbers, the same on one process or several.
+                        engine.setRandomSeed((int) (config.seed() * 1_000_003 + iteration) + replica * 0x61C88647);
+                    }
                     NDArray[] shard = shardLosses(stores[r], xs[r], ys[r], taught[r]);
                     if (parts == null) {
                         parts = shard;
@@ -300,13 +357,17 @@ public final class SegmentationTrainer {
                 NDArray loss = ce.add(gammaAux).add(lambdaKd).add(betaReg);
                 terms = new double[] {loss.getFloat(), ce.getFloat(), aux.getFloat(), kd.getFloat(), reg.getFloat(),
                     cost == null ? Double.NaN : cost.getFloat(), gammaAux.getFloat(), lambdaKd.getFloat(), betaReg.getFloat()};
-                if (!Double.isFinite(terms[0])) {
-                    throw new IllegalStateException(String.format(Locale.ROOT,
-                            "the loss became %s at iteration %d (ce %s, aux %s, kd %s, reg %s); the last good checkpoint is in %s; "
-                                    + "lower the learning rate (%.5f now) and resume", terms[0], iteration, terms[1], terms[2],
-                            terms[3], terms[4], workDir.resolve("checkpoints/latest"), currentLr));
+                if (Double.isFinite(terms[0])) {
+                    gc.backward(loss);
                 }
-                gc.backward(loss);
+            }
+            // One allreduce: the gradients and the loss terms, so that every rank sees the same loss.
+            terms = replicas.reduceGradients(trainable(), terms);
+            if (!Double.isFinite(terms[0])) {
+                throw new IllegalStateException(String.format(Locale.ROOT,
+                        "the loss became %s at iteration %d (ce %s, aux %s, kd %s, reg %s); the last good checkpoint is in %s; "
+                                + "lower the learning rate (%.5f now) and resume", terms[0], iteration, terms[1], terms[2],
+                        terms[3], terms[4], workDir.resolve("checkpoints/latest"), currentLr));
             }
             update();
             return new Step(iteration, terms[0], terms[1], terms[2], terms[3], terms[4], terms[5], terms[6], terms[7], terms[8],
@@ -340,8 +401,6 @@ public final class SegmentationTrainer {
     }
 
     private void update() {
-        replicas.reduceGradients(weights.values());
-        replicas.reduceGradients(architecture.values());
         weights.forEach((name, p) -> {
             if (onChosenPath(p)) {
                 step(weightOptimizer, name, p);
@@ -353,6 +412,7 @@ public final class SegmentationTrainer {
         if (space != null) {
             space.masks().forEach(ChannelMask::clamp);
         }
+        replicas.synchronize(statistics);
         replicas.broadcast();
     }
 
@@ -394,18 +454,18 @@ public final class SegmentationTrainer {
         Path dir = checkpointDir();
         Files.createDirectories(dir.getParent());
         Path tmp = Files.createTempDirectory(dir.getParent(), ".latest.");
-        AtomicFiles.write(tmp.resolve("network.params"), out -> network.saveParameters(new DataOutputStream(out)));
+        AtomicFiles.write(tmp.resolve(CHECKPOINT_FILES[1]), out -> network.saveParameters(new DataOutputStream(out)));
         NDList buffers = new NDList();
         weightOptimizer.state().forEach((k, v) -> buffers.add(named(v, "w:" + k)));
         ((StatefulOptimizer) archOptimizer).state().forEach((k, v) -> buffers.add(named(v, "a:" + k)));
-        AtomicFiles.write(tmp.resolve("momentum.npz"), out -> buffers.encode(out, NDList.Encoding.NPZ));
+        AtomicFiles.write(tmp.resolve(CHECKPOINT_FILES[2]), out -> buffers.encode(out, NDList.Encoding.NPZ));
         buffers.close();
         ObjectMapper json = new ObjectMapper();
         ObjectNode state = json.createObjectNode();
         state.put("phase", phase.name());
         state.put("iteration", iteration);
         state.set("training", json.readTree(config.toJson()));
-        AtomicFiles.writeString(tmp.resolve("state.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        AtomicFiles.writeString(tmp.resolve(CHECKPOINT_FILES[0]), json.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         Path old = dir.resolveSibling(".previous");
         deleteTree(old);
         if (Files.exists(dir)) {
@@ -421,27 +481,38 @@ public final class SegmentationTrainer {
         return copy;
     }
 
-    /** Loads the last checkpoint; returns the step to continue from (0 when there is none). */
+    /**
+     * Loads the last checkpoint, as rank 0 reads it, on every rank; returns the step to continue from
+     * (0 when there is none).
+     */
     private long restore() throws IOException {
         Path dir = checkpointDir();
-        if (!Files.exists(dir.resolve("state.json"))) {
+        byte[][] files = checkpointFiles(dir);
+        if (files == null) {
             LOG.info("no checkpoint in {}: starting from the beginning", dir);
             return 0;
         }
-        ObjectNode state = (ObjectNode) new ObjectMapper().readTree(dir.resolve("state.json").toFile());
+        ObjectNode state = (ObjectNode) new ObjectMapper().readTree(files[0]);
         if (!phase.name().equals(state.get("phase").asText())) {
             throw new IOException(dir + " holds a " + state.get("phase").asText() + " checkpoint, not " + phase
                     + "; use another work dir");
         }
-        try (InputStream in = Files.newInputStream(dir.resolve("network.params"))) {
-            network.loadParameters(manager, new DataInputStream(new java.io.BufferedInputStream(in)));
+        try (InputStream in = new ByteArrayInputStream(files[1])) {
+            network.loadParameters(manager, new DataInputStream(in));
         } catch (MalformedModelException e) {
-            throw new IOException(dir.resolve("network.params") + " does not fit this network: " + e.getMessage(), e);
+            throw new IOException(dir.resolve(CHECKPOINT_FILES[1]) + " does not fit this network: " + e.getMessage(), e);
         }
         ModelDirectory.trainable(network);
         Map<String, NDArray> w = new LinkedHashMap<>();
         Map<String, NDArray> a = new LinkedHashMap<>();
-        for (NDArray buf : Npy.read(manager, dir.resolve("momentum.npz"))) {
+        NDList buffers;
+        try {
+            buffers = NDList.decode(manager, files[2]);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IOException(dir.resolve(CHECKPOINT_FILES[2]) + " is not a readable .npz (" + e.getMessage()
+                    + "); delete the checkpoint to start over", e);
+        }
+        for (NDArray buf : buffers) {
             String name = buf.getName();
             (name.startsWith("w:") ? w : a).put(name.substring(2), buf);
         }
@@ -450,6 +521,20 @@ public final class SegmentationTrainer {
         long iteration = state.get("iteration").asLong();
         LOG.info("resuming {} from iteration {} ({})", phase, iteration, dir);
         return iteration;
+    }
+
+    /** The checkpoint's files as rank 0 reads them, on every rank; null when rank 0 has no checkpoint. */
+    private byte[][] checkpointFiles(Path dir) throws IOException {
+        boolean root = processes.isRoot();
+        byte[] present = processes.broadcast(new byte[] {(byte) (root && Files.exists(dir.resolve(CHECKPOINT_FILES[0])) ? 1 : 0)});
+        if (present[0] == 0) {
+            return null;
+        }
+        byte[][] files = new byte[CHECKPOINT_FILES.length][];
+        for (int i = 0; i < files.length; i++) {
+            files[i] = processes.broadcast(root ? Files.readAllBytes(dir.resolve(CHECKPOINT_FILES[i])) : null);
+        }
+        return files;
     }
 
     private static void truncateMetrics(Path metrics, long keepBelow) throws IOException {
@@ -513,6 +598,7 @@ public final class SegmentationTrainer {
         private Path workDir;
         private NDManager manager;
         private List<Device> devices;
+        private Communicator processes;
         private Progress progress = new ConsoleProgress();
 
         /**
@@ -628,6 +714,18 @@ public final class SegmentationTrainer {
          */
         public Builder devices(List<Device> devices) {
             this.devices = devices;
+            return this;
+        }
+
+        /**
+         * The ranks training together (default: {@link Communicator#world()}, every rank of an
+         * {@code mpirun}, or this process alone); the batch source must give this rank's shard.
+         *
+         * @param processes the communicator of the run's processes, or null for the default
+         * @return this builder
+         */
+        public Builder processes(Communicator processes) {
+            this.processes = processes;
             return this;
         }
 

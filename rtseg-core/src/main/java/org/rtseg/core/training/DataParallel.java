@@ -4,11 +4,17 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.rtseg.core.distributed.Communicator;
 
 /**
  * Data-parallel training over several devices in one process, with the semantics of PyTorch's
@@ -23,6 +29,14 @@ import java.util.Map;
  *
  * <p>The replicas' forward passes are issued one after another from one thread; on GPUs the kernels
  * of different devices run concurrently because launches are asynchronous.
+ *
+ * <p>Across processes (a {@link Communicator} of several ranks, each with its own devices) the
+ * semantics stay DDP's: {@link #synchronize} gives every rank rank 0's parameters, at the start and
+ * for the BatchNorm statistics after each step; {@link #reduceGradients} then averages the ranks'
+ * gradients with one allreduce over a flat buffer — each rank's loss being the mean over its own
+ * shards, the average is the gradient of the mean loss over the global batch. Values the caller
+ * wants averaged too (the loss terms it logs) travel in the same buffer. Data moves through host
+ * memory.
  */
 public final class DataParallel implements AutoCloseable {
 
@@ -31,12 +45,30 @@ public final class DataParallel implements AutoCloseable {
     private final List<Device> devices;
     private final NDManager manager;
     private final Map<Parameter, NDArray[]> mirrors = new IdentityHashMap<>();
+    private final Communicator processes;
+    private ByteBuffer flat;
+    private long communicationNanos;
 
     /**
+     * Data-parallel over the devices of this process alone.
+     *
      * @param model the manager of the model being trained; its device is the first replica's
      * @param devices the devices, the model's first; the same device may appear more than once
      */
     public DataParallel(NDManager model, List<Device> devices) {
+        this(model, devices, Communicator.single());
+    }
+
+    /**
+     * Data-parallel over the devices of this process and over the ranks of a communicator.
+     *
+     * @param model the manager of the model being trained; its device is the first replica's
+     * @param devices this process's devices, the model's first; the same device may appear more
+     *     than once
+     * @param processes the ranks of the run, each with as many devices as this one
+     */
+    public DataParallel(NDManager model, List<Device> devices, Communicator processes) {
+        this.processes = processes;
         if (devices.isEmpty() || !devices.get(0).equals(model.getDevice())) {
             throw new IllegalArgumentException("data-parallel training needs the model's device (" + model.getDevice()
                     + ") first in its device list, got " + devices);
@@ -124,12 +156,119 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * Adds every replica's gradient of each trainable parameter onto the parameter's own gradient
-     * and clears the replica's, so the parameter holds the gradient of the whole batch.
+     * The communicator of the ranks.
      *
-     * @param parameters the model's parameters; those never mirrored or not trainable are skipped
+     * @return the ranks this data-parallel run spans (one in a single process)
      */
-    public synchronized void reduceGradients(Iterable<Parameter> parameters) {
+    public Communicator processes() {
+        return processes;
+    }
+
+    /**
+     * Adds every replica's gradient of each trainable parameter onto the parameter's own gradient
+     * and clears the replica's, so the parameter holds the gradient of this process's batch; across
+     * ranks, then averages the parameters' gradients and {@code values} over the ranks in one
+     * allreduce.
+     *
+     * @param parameters the model's trainable parameters, in the same order on every rank
+     * @param values numbers to average over the ranks with the gradients, e.g. the loss terms
+     * @return {@code values} averaged over the ranks (the same array in a single process)
+     */
+    public synchronized double[] reduceGradients(List<Parameter> parameters, double... values) {
+        addReplicaGradients(parameters);
+        if (processes.size() == 1) {
+            return values;
+        }
+        long t0 = System.nanoTime();
+        List<NDArray> gradients = new ArrayList<>(parameters.size());
+        try {
+            for (Parameter p : parameters) {
+                gradients.add(p.getArray().getGradient());
+            }
+            FloatBuffer buffer = pack(gradients, values.length);
+            for (double v : values) {
+                buffer.put((float) v);
+            }
+            processes.allReduceSum(buffer.rewind());
+            unpack(buffer, gradients, 1f / processes.size());
+            double[] mean = new double[values.length];
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] = buffer.get() / processes.size();
+            }
+            return mean;
+        } finally {
+            gradients.forEach(NDArray::close);
+            communicationNanos += System.nanoTime() - t0;
+        }
+    }
+
+    /**
+     * Gives every rank rank 0's values of these parameters, in one broadcast: the weights at the
+     * start of a run, the BatchNorm statistics after each step (DDP's {@code broadcast_buffers}).
+     * The mirrors on this process's other devices follow at the next {@link #broadcast()}.
+     *
+     * @param parameters the parameters, in the same order on every rank
+     */
+    public synchronized void synchronize(List<Parameter> parameters) {
+        if (processes.size() == 1) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        List<NDArray> values = parameters.stream().map(Parameter::getArray).toList();
+        FloatBuffer buffer = pack(values, 0);
+        processes.broadcast(flat);
+        unpack(buffer.rewind(), values, 1f);
+        communicationNanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * Wall time spent exchanging with the other ranks so far — packing, the collectives, waiting
+     * for the slowest rank, unpacking.
+     *
+     * @return seconds (0 in a single process)
+     */
+    public double communicationSeconds() {
+        return communicationNanos / 1e9;
+    }
+
+    /** The arrays' values, as float32, in the flat buffer, followed by room for {@code extra} floats. */
+    private FloatBuffer pack(List<NDArray> arrays, int extra) {
+        long floats = extra;
+        for (NDArray a : arrays) {
+            floats += a.size();
+        }
+        long bytes = floats * Float.BYTES;
+        if (flat == null || flat.capacity() != bytes) {
+            flat = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder());
+        }
+        flat.clear();
+        for (NDArray a : arrays) {
+            NDArray host = a.toDevice(Device.cpu(), false).toType(DataType.FLOAT32, false);
+            flat.put(host.toByteBuffer());
+            if (host != a) {
+                host.close();
+            }
+        }
+        FloatBuffer view = flat.rewind().asFloatBuffer();
+        return view.position(Math.toIntExact((bytes - (long) extra * Float.BYTES) / Float.BYTES));
+    }
+
+    /** Writes the buffer's leading values, times {@code scale}, into the arrays in place; leaves the buffer after them. */
+    private void unpack(FloatBuffer buffer, List<NDArray> arrays, float scale) {
+        try (NDManager scope = manager.newSubManager(Device.cpu())) {
+            for (NDArray a : arrays) {
+                int n = Math.toIntExact(a.size());
+                NDArray value = scope.create(buffer.slice(buffer.position(), n), a.getShape());
+                buffer.position(buffer.position() + n);
+                if (scale != 1f) {
+                    value = value.mul(scale);
+                }
+                assign(a, value.toDevice(a.getDevice(), false).toType(a.getDataType(), false));
+            }
+        }
+    }
+
+    private void addReplicaGradients(List<Parameter> parameters) {
         for (Parameter p : parameters) {
             NDArray[] m = mirrors.get(p);
             if (m == null || !p.requiresGradient()) {
@@ -156,15 +295,19 @@ public final class DataParallel implements AutoCloseable {
             for (int r = 1; r < m.length; r++) {
                 if (m[r] != null) {
                     try (NDArray value = p.getArray().toDevice(devices.get(r), true)) {
-                        if (value.getShape().isScalar()) {
-                            value.copyTo(m[r]);
-                        } else {
-                            m[r].set(ALL, value);
-                        }
+                        assign(m[r], value);
                     }
                 }
             }
         });
+    }
+
+    private static void assign(NDArray target, NDArray value) {
+        if (value.getShape().isScalar()) {
+            value.copyTo(target);
+        } else {
+            target.set(ALL, value);
+        }
     }
 
     /** Frees the mirrors. */
