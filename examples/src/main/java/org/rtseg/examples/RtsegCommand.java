@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             ExtractCommand.class,
             FinetuneCommand.class,
             SearchBenchmarkCommand.class,
+            AllreduceBenchmarkCommand.class,
         })
 public final class RtsegCommand implements Runnable {
 
@@ -49,13 +50,51 @@ public final class RtsegCommand implements Runnable {
     private static final int RELAUNCH = 75;
 
     /** The commands that train data-parallel across the processes of an mpirun; the others run in one. */
-    private static final Set<String> DISTRIBUTED = Set.of("pretrain", "search", "finetune", "reproduce");
+    private static final Set<String> DISTRIBUTED = Set.of("pretrain", "search", "finetune", "reproduce", "allreduce-bench");
 
     public static void main(String[] args) throws Exception {
+        args = undoMpirunJavaRewrite(args, System.getProperty("user.dir"), OpenMpi.launchedSize() > 1);
         int code = commandLine().execute(args);
         code = code == RELAUNCH ? SafeKernels.relaunch(args) : code;
         OpenMpi.endWorld(code);
         System.exit(code);
+    }
+
+    /**
+     * The arguments as the user gave them to {@code mpirun}. For a program named {@code java}, Open
+     * MPI's mpirun (4.x, 5.x) takes the first argument containing "cp" for a class-path option and
+     * prefixes the next one with the working directory (and with Open MPI's {@code mpi.jar} or
+     * {@code shmem.jar} where it has them): {@code --device cpu --work runs} arrives as {@code
+     * --device cpu CWD:--work runs}. This removes that prefix — from the first argument when the
+     * "cp" was in a JVM option (or the jar's path), else after the first argument with "cp".
+     *
+     * @param args the arguments received
+     * @param workingDirectory the process's working directory, which mpirun prefixed
+     * @param underMpirun whether mpirun launched this process
+     * @return the arguments as given to mpirun
+     */
+    static String[] undoMpirunJavaRewrite(String[] args, String workingDirectory, boolean underMpirun) {
+        String[] out = args.clone();
+        if (!underMpirun || out.length == 0) {
+            return out;
+        }
+        int rewritten = 0;
+        if (!out[0].startsWith(workingDirectory + ":")) {
+            rewritten = -1;
+            for (int i = 0; i + 1 < out.length && rewritten < 0; i++) {
+                if (out[i].contains("cp") || out[i].contains("classpath")) {
+                    rewritten = i + 1;
+                }
+            }
+        }
+        if (rewritten >= 0 && out[rewritten].startsWith(workingDirectory + ":")) {
+            String arg = out[rewritten].substring(workingDirectory.length() + 1);
+            while (arg.matches("[^:]*/(mpi|shmem)\\.jar:.*")) {
+                arg = arg.substring(arg.indexOf(':') + 1);
+            }
+            out[rewritten] = arg;
+        }
+        return out;
     }
 
     /** The configured command line, also used by tests to run subcommands in process. */

@@ -25,12 +25,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributedCommandsTest {
 
+    /**
+     * Launched as {@code java -jar} is — the class path and JVM options from the environment, so
+     * that the first argument containing "cp" is {@code cpu} and mpirun's rewrite of the argument
+     * after it happens and must be undone.
+     */
     @Test
     void pretrainRunsUnderMpirunAsItIs(@TempDir Path dir) throws Exception {
         Path config = config(dir);
         Path work = dir.resolve("pre");
-        Launch run = mpirun(dir, List.of("-np", "2"), rtseg("pretrain", "--config", config.toString(), "--work", work.toString(), "--threads",
-                "1", "--set", "training.iterations=3"));
+        List<String> command = new ArrayList<>(List.of(mpirunExecutable(), "--allow-run-as-root", "--oversubscribe", "-np", "2"));
+        command.addAll(List.of(javaExecutable(), RtsegCommand.class.getName(), "pretrain", "--config", config.toString(), "--device", "cpu",
+                "--work", work.toString(), "--threads", "1", "--set", "training.iterations=3"));
+        Launch run = launch(dir, command, Map.of("CLASSPATH", System.getProperty("java.class.path"), "JAVA_TOOL_OPTIONS",
+                String.join(" ", jvmOptions())));
         assertEquals(0, run.code(), run.output());
         assertTrue(Files.exists(work.resolve("model/config.json")) && Files.exists(work.resolve("teacher/config.json")), run.output());
         assertEquals(1 + 3, Files.readAllLines(work.resolve("metrics.csv")).size(), "one row per step, written by rank 0 alone");
@@ -86,24 +94,50 @@ class DistributedCommandsTest {
         assertTrue(Files.notExists(dir.resolve("w")), "nothing written");
     }
 
+    /** Open MPI's rewrite for java programs, undone: after the first argument with "cp", or on the first argument. */
+    @Test
+    void mpirunsRewriteOfJavaArgumentsIsUndone() {
+        String cwd = "/home/me/runs";
+        assertEquals(List.of("--device", "cpu", "--work", "w"), List.of(RtsegCommand.undoMpirunJavaRewrite(
+                new String[] {"--device", "cpu", cwd + ":--work", "w"}, cwd, true)));
+        assertEquals(List.of("pretrain", "--work", "w"), List.of(RtsegCommand.undoMpirunJavaRewrite(
+                new String[] {cwd + ":pretrain", "--work", "w"}, cwd, true)), "a JVM option held the \"cp\"");
+        assertEquals(List.of("--device", "cpu", "--work", "w"), List.of(RtsegCommand.undoMpirunJavaRewrite(
+                new String[] {"--device", "cpu", cwd + ":/usr/lib/openmpi/mpi.jar:/usr/lib/openmpi/shmem.jar:--work", "w"}, cwd, true)));
+        assertEquals(List.of("--set", "a.cpus=2", "--work", cwd + ":x"), List.of(RtsegCommand.undoMpirunJavaRewrite(
+                new String[] {"--set", "a.cpus=2", "--work", cwd + ":x"}, cwd, true)), "only the argument mpirun rewrote");
+        assertEquals(List.of("--device", "cpu", cwd + ":--work"), List.of(RtsegCommand.undoMpirunJavaRewrite(
+                new String[] {"--device", "cpu", cwd + ":--work"}, cwd, false)), "outside mpirun nothing changes");
+    }
+
     private static Path config(Path dir) throws Exception {
         Path config = dir.resolve("run.json");
         Files.writeString(config, PhaseCommandsTest.RUN);
         return config;
     }
 
-    /** {@code java … RtsegCommand args}, with this JVM's class path and engine settings. */
+    /** {@code java -cp … RtsegCommand args}, with this JVM's class path and engine settings. */
     private static List<String> rtseg(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
-                System.getProperty("java.class.path")));
-        for (String property : List.of("ai.djl.offline", "ENGINE_CACHE_DIR", "ai.djl.pytorch.num_interop_threads")) {
-            if (System.getProperty(property) != null) {
-                command.add("-D" + property + "=" + System.getProperty(property));
-            }
-        }
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path")));
+        command.addAll(jvmOptions());
         command.add(RtsegCommand.class.getName());
         command.addAll(List.of(args));
         return command;
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The heap and this JVM's engine settings. */
+    private static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx1g"));
+        for (String property : List.of("ai.djl.offline", "ENGINE_CACHE_DIR", "ai.djl.pytorch.num_interop_threads")) {
+            if (System.getProperty(property) != null) {
+                options.add("-D" + property + "=" + System.getProperty(property));
+            }
+        }
+        return options;
     }
 
     private record Launch(int code, String output) {}

@@ -112,9 +112,11 @@ public final class SegmentationTrainer {
      * @param lr the weights' learning rate
      * @param tau the Gumbel temperature
      * @param seconds wall time of the step
+     * @param communication the part of {@code seconds} spent exchanging with the other ranks,
+     *     waiting for the slowest included (0 in one process)
      */
     public record Step(long iteration, double loss, double ce, double aux, double kd, double reg, double cost,
-            double gammaAux, double lambdaKd, double betaReg, double lr, double tau, double seconds) {}
+            double gammaAux, double lambdaKd, double betaReg, double lr, double tau, double seconds, double communication) {}
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationTrainer.class);
 
@@ -137,7 +139,7 @@ public final class SegmentationTrainer {
     };
     /** A checkpoint: its state, the network's parameters, the optimisers' buffers. */
     private static final String[] CHECKPOINT_FILES = {"state.json", "network.params", "momentum.npz"};
-    private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,gamma_aux,lambda_kd,beta_reg,lr,tau,seconds";
+    private static final String HEADER = "iteration,loss,ce,aux,kd,reg,cost,gamma_aux,lambda_kd,beta_reg,lr,tau,seconds,communication";
 
     private final Phase phase;
     private final Block network;
@@ -260,10 +262,14 @@ public final class SegmentationTrainer {
                     checkpoint(i + 1);
                 }
             }
+            // Training-mode BatchNorm reads batch statistics, not running ones: rank 0's reach the
+            // others once, at the end, rather than every step as DDP's broadcast_buffers does.
+            dp.synchronize(statistics);
             if (root && processes.size() > 1 && !rows.isEmpty()) {
                 double seconds = rows.stream().mapToDouble(Step::seconds).sum();
+                double exchanging = rows.stream().mapToDouble(Step::communication).sum();
                 LOG.info(String.format(Locale.ROOT, "%s on %d ranks: communication %.2f s of %.2f s (%.1f %%)", phase, processes.size(),
-                        dp.communicationSeconds(), seconds, 100 * dp.communicationSeconds() / seconds));
+                        exchanging, seconds, 100 * exchanging / seconds));
             }
         } finally {
             replicas = null;
@@ -295,6 +301,7 @@ public final class SegmentationTrainer {
 
     private Step step(long iteration) {
         long t0 = System.nanoTime();
+        double exchanged = replicas.communicationSeconds();
         Engine engine = manager.getEngine();
         engine.setRandomSeed((int) (config.seed() * 1_000_003 + iteration));
         currentLr = config.learningRateAt(iteration);
@@ -371,7 +378,7 @@ public final class SegmentationTrainer {
             }
             update();
             return new Step(iteration, terms[0], terms[1], terms[2], terms[3], terms[4], terms[5], terms[6], terms[7], terms[8],
-                    currentLr, tau, (System.nanoTime() - t0) / 1e9);
+                    currentLr, tau, (System.nanoTime() - t0) / 1e9, replicas.communicationSeconds() - exchanged);
         }
     }
 
@@ -412,7 +419,6 @@ public final class SegmentationTrainer {
         if (space != null) {
             space.masks().forEach(ChannelMask::clamp);
         }
-        replicas.synchronize(statistics);
         replicas.broadcast();
     }
 
@@ -553,8 +559,9 @@ public final class SegmentationTrainer {
     /** A metrics row; a step without a cost leaves its cell empty. */
     private static String csv(Step s) {
         String cost = Double.isNaN(s.cost()) ? "" : String.format(Locale.ROOT, "%.6f", s.cost());
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f", s.iteration(), s.loss(),
-                s.ce(), s.aux(), s.kd(), s.reg(), cost, s.gammaAux(), s.lambdaKd(), s.betaReg(), s.lr(), s.tau(), s.seconds());
+        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%s,%.6f,%.6f,%.6f,%.8f,%.5f,%.4f,%.4f", s.iteration(), s.loss(),
+                s.ce(), s.aux(), s.kd(), s.reg(), cost, s.gammaAux(), s.lambdaKd(), s.betaReg(), s.lr(), s.tau(), s.seconds(),
+                s.communication());
     }
 
     /** The log line of a step: the weighted terms of eq. 12, and the cost and temperature where the phase has them. */
