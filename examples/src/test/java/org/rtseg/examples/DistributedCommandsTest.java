@@ -56,7 +56,7 @@ class DistributedCommandsTest {
                 "training.learningRate=0.5"));
         Launch run = mpirun(dir, command, List.of());
         assertNotEquals(0, run.code(), run.output());
-        assertTrue(run.output().contains("rank [1] of 2 run another training run than rank 0"), run.output());
+        assertTrue(run.output().contains("rank 1 of 2 runs another training run than rank 0"), run.output());
         assertTrue(Files.notExists(dir.resolve("w/metrics.csv")) || Files.readAllLines(dir.resolve("w/metrics.csv")).size() == 1, run.output());
     }
 
@@ -108,6 +108,19 @@ class DistributedCommandsTest {
                 new String[] {"--set", "a.cpus=2", "--work", cwd + ":x"}, cwd, true)), "only the argument mpirun rewrote");
         assertEquals(List.of("--device", "cpu", cwd + ":--work"), List.of(RtsegCommand.undoMpirunJavaRewrite(
                 new String[] {"--device", "cpu", cwd + ":--work"}, cwd, false)), "outside mpirun nothing changes");
+    }
+
+    /** Under mpirun, each rank of a machine trains on its equal share of the machine's GPUs. */
+    @Test
+    void eachRankOfAMachineTakesItsShareOfTheGpus() {
+        List<ai.djl.Device> four = List.of(ai.djl.Device.gpu(0), ai.djl.Device.gpu(1), ai.djl.Device.gpu(2), ai.djl.Device.gpu(3));
+        assertEquals(List.of(ai.djl.Device.gpu(2), ai.djl.Device.gpu(3)), RuntimeOptions.localShare(four, 1, 2));
+        assertEquals(List.of(ai.djl.Device.gpu(1)), RuntimeOptions.localShare(four, 1, 4));
+        assertEquals(four, RuntimeOptions.localShare(four, 0, 1));
+        assertEquals(List.of(ai.djl.Device.cpu()), RuntimeOptions.localShare(List.of(ai.djl.Device.cpu()), 1, 2), "the CPU is every rank's");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RuntimeOptions.localShare(four, 0, 3));
+        assertTrue(e.getMessage().contains("4 GPUs do not split evenly over the 3 ranks"), e.getMessage());
     }
 
     private static Path config(Path dir) throws Exception {

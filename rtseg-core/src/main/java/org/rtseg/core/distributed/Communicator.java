@@ -130,8 +130,9 @@ public interface Communicator {
             }
         }
         if (!differ.isEmpty()) {
-            throw new IllegalStateException("rank" + (differ.size() > 1 ? "s " : " ") + differ + " of " + size() + " run another " + what
-                    + " than rank 0 (the configs, network or devices per process differ); launch every rank with the same arguments and files");
+            String ranks = differ.size() == 1 ? "rank " + differ.get(0) + " of " + size() + " runs" : "ranks " + differ + " of " + size() + " run";
+            throw new IllegalStateException(ranks + " another " + what + " than rank 0 (the configs, network or devices per process differ); "
+                    + "launch every rank with the same arguments and files");
         }
     }
 
