@@ -4,21 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rtseg.core.distributed.Communicator;
@@ -27,9 +24,8 @@ import org.rtseg.core.io.Npy;
 /**
  * Data-parallel search across processes under {@code mpirun -np 2} against the same search in one
  * process with as many replicas: every weight, mask and α equal (≤ 1e-5) and identical on both
- * ranks; resumed under MPI; several devices per rank; a rank that dies ends the run. Skipped, with
- * a message, where Open MPI's mpirun is missing — unless {@code RTSEG_REQUIRE_MPI} is set, as CI
- * sets it after installing Open MPI.
+ * ranks; resumed under MPI; several devices per rank; a rank that dies ends the run. Skipped where
+ * Open MPI's mpirun is missing ({@link MpiLaunch}).
  */
 class DistributedTrainingTest {
 
@@ -38,7 +34,7 @@ class DistributedTrainingTest {
     @Test
     void twoRanksSearchExactlyAsTwoReplicasInOneProcess(@TempDir Path dir) throws Exception {
         Map<String, float[]> expected = single(dir.resolve("single"), 2, STEPS);
-        Launch run = mpirun(dir, "mpi", 2, 1, STEPS, STEPS, false);
+        MpiLaunch.Result run = mpirun(dir, "mpi", 2, 1, STEPS, STEPS, false);
         assertEquals(0, run.code(), run.output());
         Map<String, float[]> rank0 = read(dir.resolve("mpi/out/rank-0.npz"));
         Map<String, float[]> rank1 = read(dir.resolve("mpi/out/rank-1.npz"));
@@ -52,9 +48,9 @@ class DistributedTrainingTest {
     @Test
     void aRunResumedUnderMpiContinuesExactly(@TempDir Path dir) throws Exception {
         Map<String, float[]> expected = single(dir.resolve("single"), 2, STEPS);
-        Launch first = mpirun(dir, "mpi", 2, 1, STEPS, 2, false);
+        MpiLaunch.Result first = mpirun(dir, "mpi", 2, 1, STEPS, 2, false);
         assertEquals(0, first.code(), first.output());
-        Launch rest = mpirun(dir, "mpi", 2, 1, STEPS, STEPS, true);
+        MpiLaunch.Result rest = mpirun(dir, "mpi", 2, 1, STEPS, STEPS, true);
         assertEquals(0, rest.code(), rest.output());
         assertEqualParameters(expected, read(dir.resolve("mpi/out/rank-1.npz")), 1e-5);
         assertLoggedLosses(dir.resolve("single/work/metrics.csv"), dir.resolve("mpi/work/metrics.csv"));
@@ -68,14 +64,14 @@ class DistributedTrainingTest {
     @Test
     void twoRanksOfTwoDevicesSearchAsFourReplicas(@TempDir Path dir) throws Exception {
         Map<String, float[]> expected = single(dir.resolve("single"), 4, 2);
-        Launch run = mpirun(dir, "mpi", 2, 2, 2, 2, false);
+        MpiLaunch.Result run = mpirun(dir, "mpi", 2, 2, 2, 2, false);
         assertEquals(0, run.code(), run.output());
         assertEqualParameters(expected, read(dir.resolve("mpi/out/rank-1.npz")), 1e-5);
     }
 
     @Test
     void aRankThatDiesEndsTheRunInsteadOfHangingIt(@TempDir Path dir) throws Exception {
-        Launch run = mpirun(dir, "mpi", 2, 1, STEPS, STEPS, false, "1", "2");
+        MpiLaunch.Result run = mpirun(dir, "mpi", 2, 1, STEPS, STEPS, false, "1", "2");
         assertNotEquals(0, run.code(), run.output());
         // mpirun names the rank that died, [[job,1],1], and its exit status.
         assertTrue(run.output().matches("(?s).*\\[\\[\\d+,1],1].*Exit code:\\s+3.*"), run.output());
@@ -87,46 +83,16 @@ class DistributedTrainingTest {
         return read(dir.resolve("out/rank-0.npz"));
     }
 
-    private record Launch(int code, String output) {}
-
-    private static Launch mpirun(Path dir, String name, int ranks, int devices, int steps, long stopAfter, boolean resume, String... dies)
-            throws Exception {
-        String mpirun = findMpirun();
+    private static MpiLaunch.Result mpirun(Path dir, String name, int ranks, int devices, int steps, long stopAfter, boolean resume,
+            String... dies) throws Exception {
         Path base = dir.resolve(name);
-        List<String> command = new ArrayList<>(List.of(mpirun, "--allow-run-as-root", "--oversubscribe", "-np", String.valueOf(ranks),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path")));
-        for (String property : List.of("ai.djl.offline", "ENGINE_CACHE_DIR", "ai.djl.pytorch.num_threads",
-                "ai.djl.pytorch.num_interop_threads")) {
-            if (System.getProperty(property) != null) {
-                command.add("-D" + property + "=" + System.getProperty(property));
-            }
-        }
+        List<String> command = new ArrayList<>(List.of(MpiLaunch.mpirun(), "--allow-run-as-root", "--oversubscribe", "-np",
+                String.valueOf(ranks), MpiLaunch.java(), "-cp", System.getProperty("java.class.path")));
+        command.addAll(MpiLaunch.jvmOptions());
         command.addAll(List.of(DistributedSearchRun.class.getName(), base.resolve("work").toString(), base.resolve("out").toString(),
                 String.valueOf(steps), String.valueOf(stopAfter), String.valueOf(resume), String.valueOf(devices)));
         command.addAll(List.of(dies));
-        Path log = Files.createTempFile(dir, "mpirun", ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean ended = p.waitFor(240, TimeUnit.SECONDS);
-        if (!ended) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertTrue(ended, "mpirun did not end within 240 s:\n" + output);
-        return new Launch(p.exitValue(), output);
-    }
-
-    /** mpirun from the PATH; a missing one skips the test, or fails it where MPI is required. */
-    static String findMpirun() {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, "mpirun"))) {
-                return Path.of(d, "mpirun").toString();
-            }
-        }
-        boolean required = System.getenv("RTSEG_REQUIRE_MPI") != null;
-        assertTrue(!required, "RTSEG_REQUIRE_MPI is set but there is no mpirun on the PATH; install Open MPI (openmpi-bin)");
-        assumeTrue(false, "no mpirun on the PATH: install Open MPI (apt-get install openmpi-bin libopenmpi-dev) to run the MPI tests");
-        return null;
+        return MpiLaunch.run(dir, command, Map.of());
     }
 
     private static Map<String, float[]> read(Path file) throws IOException {
