@@ -45,12 +45,10 @@ class DistributedCommandsTest {
     @Test
     void ranksWithDifferentConfigsStopWithTheCause(@TempDir Path dir) throws Exception {
         Path config = config(dir);
-        List<String> command = new ArrayList<>(List.of("-np", "1"));
-        command.addAll(rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--threads", "1"));
-        command.addAll(List.of(":", "-np", "1"));
-        command.addAll(rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--threads", "1", "--set",
-                "training.learningRate=0.5"));
-        MpiLaunch.Result run = mpirun(dir, command, List.of());
+        MpiLaunch.Result run = mpirun(dir, rankByRank(
+                rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--threads", "1"),
+                rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--threads", "1", "--set",
+                        "training.learningRate=0.5")), List.of());
         assertNotEquals(0, run.code(), run.output());
         assertTrue(run.output().contains("rank 1 of 2 runs another training run than rank 0"), run.output());
         assertTrue(Files.notExists(dir.resolve("w/metrics.csv")) || Files.readAllLines(dir.resolve("w/metrics.csv")).size() == 1, run.output());
@@ -59,11 +57,9 @@ class DistributedCommandsTest {
     @Test
     void aRankThatNeverJoinsStopsTheOthers(@TempDir Path dir) throws Exception {
         Path config = config(dir);
-        List<String> command = new ArrayList<>(List.of("-np", "1"));
-        command.addAll(rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--threads", "1"));
-        command.addAll(List.of(":", "-np", "1"));
-        command.addAll(rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--no-such-option"));
-        MpiLaunch.Result run = mpirun(dir, command, List.of());
+        MpiLaunch.Result run = mpirun(dir, rankByRank(
+                rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--threads", "1"),
+                rtseg("pretrain", "--config", config.toString(), "--work", dir.resolve("w").toString(), "--no-such-option")), List.of());
         assertNotEquals(0, run.code(), run.output());
         assertTrue(run.output().contains("Unknown option: '--no-such-option'"), run.output());
     }
@@ -132,6 +128,15 @@ class DistributedCommandsTest {
         command.add(RtsegCommand.class.getName());
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** mpirun's options for two ranks that run different programs (MPMD): {@code -np 1 A : -np 1 B}. */
+    private static List<String> rankByRank(List<String> rank0, List<String> rank1) {
+        List<String> options = new ArrayList<>(List.of("-np", "1"));
+        options.addAll(rank0);
+        options.addAll(List.of(":", "-np", "1"));
+        options.addAll(rank1);
+        return options;
     }
 
     private static MpiLaunch.Result mpirun(Path dir, List<String> options, List<String> program) throws Exception {
