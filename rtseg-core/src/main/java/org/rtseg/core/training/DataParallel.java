@@ -32,11 +32,11 @@ import org.rtseg.core.distributed.Communicator;
  *
  * <p>Across processes (a {@link Communicator} of several ranks, each with its own devices) the
  * semantics stay DDP's: {@link #synchronize} gives every rank rank 0's parameters, at the start and
- * for the BatchNorm statistics at the end (training-mode BatchNorm does not read them); {@link #reduceGradients} then averages the ranks'
- * gradients with one allreduce over a flat buffer — each rank's loss being the mean over its own
- * shards, the average is the gradient of the mean loss over the global batch. Values the caller
- * wants averaged too (the loss terms it logs) travel in the same buffer. Data moves through host
- * memory.
+ * for the BatchNorm statistics at the end (training-mode BatchNorm does not read them); {@link
+ * #reduceGradients} averages the ranks' gradients with one allreduce over a flat buffer — each
+ * rank's loss being the mean over its own shards, the average is the gradient of the mean loss over
+ * the global batch. Values the caller wants averaged too (the loss terms it logs) travel in the
+ * same buffer. Data moves through host memory.
  */
 public final class DataParallel implements AutoCloseable {
 
@@ -156,15 +156,6 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * The communicator of the ranks.
-     *
-     * @return the ranks this data-parallel run spans (one in a single process)
-     */
-    public Communicator processes() {
-        return processes;
-    }
-
-    /**
      * Adds every replica's gradient of each trainable parameter onto the parameter's own gradient
      * and clears the replica's, so the parameter holds the gradient of this process's batch; across
      * ranks, then averages the parameters' gradients and {@code values} over the ranks in one
@@ -204,8 +195,8 @@ public final class DataParallel implements AutoCloseable {
 
     /**
      * Gives every rank rank 0's values of these parameters, in one broadcast: the weights at the
-     * start of a run, the BatchNorm statistics (DDP's {@code broadcast_buffers}).
-     * The mirrors on this process's other devices follow at the next {@link #broadcast()}.
+     * start of a run, the BatchNorm statistics (DDP's {@code broadcast_buffers}). The mirrors on
+     * this process's other devices follow at the next {@link #broadcast()}.
      *
      * @param parameters the parameters, in the same order on every rank
      */
