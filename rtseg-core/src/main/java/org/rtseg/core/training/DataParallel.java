@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,7 @@ public final class DataParallel implements AutoCloseable {
     private final Map<Parameter, NDArray[]> mirrors = new IdentityHashMap<>();
     private final Communicator processes;
     private ByteBuffer flat;
+    private float[] scratch = new float[0];
     private long communicationNanos;
 
     /**
@@ -176,12 +178,13 @@ public final class DataParallel implements AutoCloseable {
             for (Parameter p : parameters) {
                 gradients.add(p.getArray().getGradient());
             }
-            FloatBuffer buffer = pack(gradients, values.length);
+            Packed packed = pack(gradients, values.length);
+            FloatBuffer buffer = packed.values();
             for (double v : values) {
                 buffer.put((float) v);
             }
             processes.allReduceSum(buffer.rewind());
-            unpack(buffer, gradients, 1f / processes.size());
+            unpack(packed, gradients, 1f / processes.size());
             double[] mean = new double[values.length];
             for (int i = 0; i < mean.length; i++) {
                 mean[i] = buffer.get() / processes.size();
@@ -206,9 +209,9 @@ public final class DataParallel implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         List<NDArray> values = parameters.stream().map(Parameter::getArray).toList();
-        FloatBuffer buffer = pack(values, 0);
+        Packed packed = pack(values, 0);
         processes.broadcast(flat);
-        unpack(buffer.rewind(), values, 1f);
+        unpack(packed, values, 1f);
         communicationNanos += System.nanoTime() - t0;
     }
 
@@ -222,8 +225,14 @@ public final class DataParallel implements AutoCloseable {
         return communicationNanos / 1e9;
     }
 
+    /**
+     * Arrays packed into the flat buffer: {@code values} positioned after them (room for the extra
+     * floats), and each array's own memory where it is in host memory (null where not).
+     */
+    private record Packed(FloatBuffer values, FloatBuffer[] memory) {}
+
     /** The arrays' values, as float32, in the flat buffer, followed by room for {@code extra} floats. */
-    private FloatBuffer pack(List<NDArray> arrays, int extra) {
+    private Packed pack(List<NDArray> arrays, int extra) {
         long floats = extra;
         for (NDArray a : arrays) {
             floats += a.size();
@@ -233,44 +242,47 @@ public final class DataParallel implements AutoCloseable {
             flat = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder());
         }
         flat.clear();
-        for (NDArray a : arrays) {
+        FloatBuffer[] memory = new FloatBuffer[arrays.size()];
+        for (int i = 0; i < memory.length; i++) {
+            NDArray a = arrays.get(i);
             if (inHostMemory(a)) {
-                flat.put(a.toByteBuffer(true));
+                ByteBuffer own = a.toByteBuffer(true).order(ByteOrder.nativeOrder());
+                memory[i] = own.asFloatBuffer();
+                flat.put(own);
             } else {
                 try (NDArray host = a.toDevice(Device.cpu(), true).toType(DataType.FLOAT32, false)) {
                     flat.put(host.toByteBuffer());
                 }
             }
         }
-        FloatBuffer view = flat.rewind().asFloatBuffer();
-        return view.position(Math.toIntExact(floats - extra));
+        return new Packed(flat.rewind().asFloatBuffer().position(Math.toIntExact(floats - extra)), memory);
     }
 
     /**
-     * Writes the buffer's leading values, times {@code scale}, into the arrays in place; leaves the
-     * buffer after them. Arrays in host memory are written through their own memory, the rest
-     * through a copy.
+     * Writes the flat buffer's leading values, times {@code scale}, into the packed arrays in place:
+     * through their own memory where they have it in host memory, else through a copy. Leaves the
+     * buffer positioned after them.
      */
-    private void unpack(FloatBuffer buffer, List<NDArray> arrays, float scale) {
-        int start = buffer.position();
-        long total = 0;
-        for (NDArray a : arrays) {
-            total += a.size();
-        }
-        if (scale != 1f) {
-            for (int i = start; i < start + total; i++) {
-                buffer.put(i, buffer.get(i) * scale);
-            }
-        }
+    private void unpack(Packed packed, List<NDArray> arrays, float scale) {
+        FloatBuffer buffer = packed.values().rewind();
         try (NDManager scope = manager.newSubManager(Device.cpu())) {
-            for (NDArray a : arrays) {
+            for (int i = 0; i < arrays.size(); i++) {
+                NDArray a = arrays.get(i);
                 int n = Math.toIntExact(a.size());
-                FloatBuffer values = buffer.slice(buffer.position(), n);
-                buffer.position(buffer.position() + n);
-                if (inHostMemory(a)) {
-                    a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+                if (scratch.length < n) {
+                    scratch = new float[n];
+                }
+                buffer.get(scratch, 0, n);
+                if (scale != 1f) {
+                    for (int j = 0; j < n; j++) {
+                        scratch[j] *= scale;
+                    }
+                }
+                if (packed.memory()[i] != null) {
+                    packed.memory()[i].put(0, scratch, 0, n);
                 } else {
-                    assign(a, scope.create(values, a.getShape()).toDevice(a.getDevice(), false).toType(a.getDataType(), false));
+                    NDArray value = scope.create(Arrays.copyOf(scratch, n), a.getShape());
+                    assign(a, value.toDevice(a.getDevice(), false).toType(a.getDataType(), false));
                 }
             }
         }
