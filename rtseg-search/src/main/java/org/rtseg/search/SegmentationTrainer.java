@@ -164,6 +164,8 @@ public final class SegmentationTrainer {
     private final MomentumSgd weightOptimizer;
     private final Optimizer archOptimizer;
     private final OhemCrossEntropy ohem;
+    /** The weights, then the architecture parameters: the order of the gradients in each step's allreduce. */
+    private final List<Parameter> trainable = new ArrayList<>();
     private double currentLr;
 
     private SegmentationTrainer(Builder b) {
@@ -193,6 +195,8 @@ public final class SegmentationTrainer {
                 statistics.add(p.getValue());
             }
         }
+        trainable.addAll(weights.values());
+        trainable.addAll(architecture.values());
         for (MixedBlock block : supernet.mixedBlocks()) {
             for (MixedBlock.Candidate c : block.candidates()) {
                 for (Pair<String, Parameter> p : c.block().getParameters()) {
@@ -293,12 +297,6 @@ public final class SegmentationTrainer {
         return all;
     }
 
-    private List<Parameter> trainable() {
-        List<Parameter> all = new ArrayList<>(weights.values());
-        all.addAll(architecture.values());
-        return all;
-    }
-
     private Step step(long iteration) {
         long t0 = System.nanoTime();
         double exchanged = replicas.communicationSeconds();
@@ -369,7 +367,7 @@ public final class SegmentationTrainer {
                 }
             }
             // One allreduce: the gradients and the loss terms, so that every rank sees the same loss.
-            terms = replicas.reduceGradients(trainable(), terms);
+            terms = replicas.reduceGradients(trainable, terms);
             if (!Double.isFinite(terms[0])) {
                 throw new IllegalStateException(String.format(Locale.ROOT,
                         "the loss became %s at iteration %d (ce %s, aux %s, kd %s, reg %s); the last good checkpoint is in %s; "

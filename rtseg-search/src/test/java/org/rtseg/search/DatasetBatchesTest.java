@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
-import ai.djl.util.Progress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +20,7 @@ class DatasetBatchesTest {
     /** 13 samples, 2 ranks of batch 2: 3 global batches of 4 per epoch, one sample left out, a different one each epoch. */
     @Test
     void ranksTakeDisjointShardsOfTheGlobalBatchAndEachSampleAtMostOncePerEpoch() {
-        Indices data = new Indices(13);
+        IndexedRecords data = indices(13);
         List<DatasetBatches> ranks = List.of(new DatasetBatches(data, 2, 5, e -> {}, 0, 2), new DatasetBatches(data, 2, 5, e -> {}, 1, 2));
         DatasetBatches whole = new DatasetBatches(data, 4, 5, e -> {});
         Set<Set<Integer>> leftOut = new HashSet<>();
@@ -50,7 +48,7 @@ class DatasetBatchesTest {
 
     @Test
     void aRankOutsideTheRunOrTooFewSamplesAreRefused() {
-        Indices data = new Indices(7);
+        IndexedRecords data = indices(7);
         IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> new DatasetBatches(data, 2, 0, e -> {}, 2, 2));
         assertTrue(rank.getMessage().contains("rank 2 of 2 ranks"), rank.getMessage());
         IllegalArgumentException few = assertThrows(IllegalArgumentException.class, () -> new DatasetBatches(data, 2, 0, e -> {}, 0, 4));
@@ -66,33 +64,8 @@ class DatasetBatchesTest {
     }
 
     /** Sample i: a 1×1 image of value i. */
-    private static final class Indices extends RandomAccessDataset {
-        private final int size;
-
-        Indices(int size) {
-            super(new Builder().setSampling(1, false));
-            this.size = size;
-        }
-
-        @Override
-        public Record get(NDManager manager, long index) {
-            return new Record(new NDList(manager.create(new float[] {index}, new Shape(1, 1, 1))),
-                    new NDList(manager.create(new int[] {0}, new Shape(1, 1))));
-        }
-
-        @Override
-        protected long availableSize() {
-            return size;
-        }
-
-        @Override
-        public void prepare(Progress progress) {}
-
-        private static final class Builder extends BaseBuilder<Builder> {
-            @Override
-            protected Builder self() {
-                return this;
-            }
-        }
+    private static IndexedRecords indices(int size) {
+        return new IndexedRecords(size, (manager, index) -> new Record(new NDList(manager.create(new float[] {index}, new Shape(1, 1, 1))),
+                new NDList(manager.create(new int[] {0}, new Shape(1, 1)))));
     }
 }

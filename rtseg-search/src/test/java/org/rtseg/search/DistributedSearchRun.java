@@ -8,10 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Pair;
-import ai.djl.util.Progress;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -72,7 +70,7 @@ public final class DistributedSearchRun {
                 TrainingConfig training = TrainingConfig.builder().iterations(iterations).batchSize(PER_DEVICE).learningRate(0.05)
                         .weightDecay(1e-4).archLearningRate(0.05).beta(0.5).lambda(0.01).kdReduction(SelfDistillationLoss.Reduction.MEAN)
                         .logEvery(5).checkpointEvery(2).seed(7).build();
-                BatchSource shards = new DatasetBatches(new BandScenes(12), PER_DEVICE * devices, 7, e -> {}, processes.rank(),
+                BatchSource shards = new DatasetBatches(new IndexedRecords(12, DistributedSearchRun::bandScene), PER_DEVICE * devices, 7, e -> {}, processes.rank(),
                         processes.size());
                 BatchSource batches = dieAt < 0 ? shards : (m, i) -> {
                     if (i == dieAt) {
@@ -103,48 +101,23 @@ public final class DistributedSearchRun {
         list.close();
     }
 
-    /** Band scenes by index: vertical class bands shifted per sample, with noise. */
-    static final class BandScenes extends RandomAccessDataset {
-        private static final int H = 32;
-        private static final int W = 32;
-        private final int size;
-
-        BandScenes(int size) {
-            super(new Builder().setSampling(1, false));
-            this.size = size;
-        }
-
-        @Override
-        public Record get(NDManager manager, long index) {
-            SplittableRandom r = new SplittableRandom(index);
-            int shift = r.nextInt(W);
-            float[] img = new float[3 * H * W];
-            int[] lab = new int[H * W];
-            for (int y = 0; y < H; y++) {
-                for (int x = 0; x < W; x++) {
-                    int cls = ((x + shift) * CLASSES / W) % CLASSES;
-                    lab[y * W + x] = y < 2 ? 255 : cls;
-                    for (int c = 0; c < 3; c++) {
-                        img[(c * H + y) * W + x] = (float) ((cls == c ? 1 : -0.5) + 0.3 * r.nextGaussian());
-                    }
+    /** Band scene i: vertical class bands shifted per sample, with noise. */
+    static Record bandScene(NDManager manager, long index) {
+        int h = 32;
+        int w = 32;
+        SplittableRandom r = new SplittableRandom(index);
+        int shift = r.nextInt(w);
+        float[] img = new float[3 * h * w];
+        int[] lab = new int[h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int cls = ((x + shift) * CLASSES / w) % CLASSES;
+                lab[y * w + x] = y < 2 ? 255 : cls;
+                for (int c = 0; c < 3; c++) {
+                    img[(c * h + y) * w + x] = (float) ((cls == c ? 1 : -0.5) + 0.3 * r.nextGaussian());
                 }
             }
-            return new Record(new NDList(manager.create(img, new Shape(3, H, W))), new NDList(manager.create(lab, new Shape(H, W))));
         }
-
-        @Override
-        protected long availableSize() {
-            return size;
-        }
-
-        @Override
-        public void prepare(Progress progress) {}
-
-        private static final class Builder extends BaseBuilder<Builder> {
-            @Override
-            protected Builder self() {
-                return this;
-            }
-        }
+        return new Record(new NDList(manager.create(img, new Shape(3, h, w))), new NDList(manager.create(lab, new Shape(h, w))));
     }
 }
