@@ -30,6 +30,10 @@ import java.util.Locale;
  * training step — data order, augmentation, path sampling, Gumbel noise, dropout — by (seed, step)
  * in {@code SegmentationTrainer}. One seed then gives one run, bit for bit, at a given thread count
  * on a given machine (parallel reductions may sum in another order on another count).
+ *
+ * <p><b>Memory.</b> The first call of {@link #pytorch()} also sets the C heap to keep freed tensor
+ * memory for reuse ({@link TensorMemory}): load the engine through it, or call {@link
+ * TensorMemory#apply()} yourself.
  */
 public final class Engines {
 
@@ -65,6 +69,7 @@ public final class Engines {
      */
     public static Engine pytorch() {
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        TensorMemory.apply();
         Engine engine = Engine.getEngine(PYTORCH);
         onFirstLoad();
         checkOnce(engine);
