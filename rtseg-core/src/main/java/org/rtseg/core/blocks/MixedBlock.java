@@ -187,7 +187,7 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable, On
         if (averaged()) {
             return new NDList(average(ps, inputs, training));
         }
-        NDList out = chosen().block().forward(ps, inputs, training);
+        NDList out = run(chosen().block(), ps, inputs, training);
         ai.djl.ndarray.NDArray weight = pathGate == null ? null : pathGate.weight(ps, choice, training);
         return weight == null ? out : new NDList(out.singletonOrThrow().mul(weight));
     }
@@ -196,7 +196,7 @@ public final class MixedBlock extends RtsegBlock implements ChannelTraceable, On
         List<Candidate> paths = running();
         ai.djl.ndarray.NDArray sum = null;
         for (Candidate c : paths) {
-            ai.djl.ndarray.NDArray y = c.block().forward(ps, inputs, training).singletonOrThrow();
+            ai.djl.ndarray.NDArray y = run(c.block(), ps, inputs, training).singletonOrThrow();
             sum = sum == null ? y : sum.add(y);
         }
         return sum.div(org.rtseg.core.nn.Tensors.scalar(sum, paths.size()));

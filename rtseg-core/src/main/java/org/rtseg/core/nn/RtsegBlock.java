@@ -3,6 +3,7 @@ package org.rtseg.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -86,7 +87,38 @@ public abstract class RtsegBlock extends AbstractBlock implements Countable {
      */
     protected static NDArray apply(
             Block block, ParameterStore parameterStore, NDArray x, boolean training) {
-        return block.forward(parameterStore, new NDList(x), training).singletonOrThrow();
+        return run(block, parameterStore, new NDList(x), training).singletonOrThrow();
+    }
+
+    /**
+     * Runs a child. Outside training, the arrays the child creates and does not return are freed as
+     * it returns, as PyTorch frees a tensor at its last use: otherwise every intermediate of a forward
+     * pass stays allocated until its scope closes, so each layer writes into fresh memory (page
+     * faults, cold caches) instead of reusing what the layer before it freed (docs/deploy.md,
+     * "Memory"). In training the autograd graph holds what backward needs, and the trainer's step
+     * scope frees the rest.
+     *
+     * @param block the child to run
+     * @param parameterStore the forward pass's parameter store
+     * @param inputs the child's inputs
+     * @param training whether the forward pass trains
+     * @return the child's outputs, owned by the caller's scope
+     */
+    protected static NDList run(Block block, ParameterStore parameterStore, NDList inputs, boolean training) {
+        if (training) {
+            return block.forward(parameterStore, inputs, true);
+        }
+        NDList out;
+        try (NDScope scope = new NDScope()) {
+            out = block.forward(parameterStore, inputs, false);
+            NDScope.unregister(out);
+        }
+        for (NDArray y : out) {
+            if (inputs.stream().noneMatch(in -> in == y)) {
+                NDScope.register(y);
+            }
+        }
+        return out;
     }
 
     /**

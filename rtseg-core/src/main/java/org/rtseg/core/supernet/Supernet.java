@@ -209,9 +209,9 @@ public final class Supernet extends RtsegBlock implements OnnxExportable {
         if (channelsLast && !training) {
             x = FusedOps.channelsLast(x);
         }
-        NDList features = segment.forward(ps, new NDList(x), training);
+        NDList features = run(segment, ps, new NDList(x), training);
         NDArray d = apply(detail, ps, x, training);
-        NDArray fused = bga.forward(ps, new NDList(d, features.get(features.size() - 1)), training).singletonOrThrow();
+        NDArray fused = run(bga, ps, new NDList(d, features.get(features.size() - 1)), training).singletonOrThrow();
         NDList out = new NDList(crop(apply(head, ps, fused, training), s));
         if (withAux) {
             for (int i = 0; i < auxHeads.size(); i++) {

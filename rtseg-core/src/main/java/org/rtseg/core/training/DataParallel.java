@@ -3,6 +3,7 @@ package org.rtseg.core.training;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
@@ -149,6 +150,8 @@ public final class DataParallel implements AutoCloseable {
                 copy = value.getDevice().equals(device) ? value.duplicate() : value.toDevice(device, true);
             }
             copy.attach(manager);
+            // A mirror outlives the forward pass that made it: keep it out of that pass's scope.
+            NDScope.unregister(copy);
             if (parameter.requiresGradient()) {
                 copy.setRequiresGradient(true);
             }

@@ -33,6 +33,27 @@ class SupernetTest {
         }
     }
 
+    /**
+     * An eval pass frees each block's intermediates as the block returns, as PyTorch frees a tensor
+     * at its last use; a training pass keeps them for the trainer's step scope.
+     */
+    @Test
+    void anEvalPassKeepsOnlyTheTopLevelsMaps() {
+        try (Model model = ModelDirectory.create(TinyConfigs.tinySupernet(4), Device.cpu())) {
+            int eval = liveAfterForward(model, false);
+            int training = liveAfterForward(model, true);
+            assertTrue(eval <= 12, eval + " arrays alive after an eval pass: the input, the top level's maps and the logits");
+            assertTrue(training > 8 * eval, training + " arrays alive after a training pass, " + eval + " after an eval pass");
+        }
+    }
+
+    private static int liveAfterForward(Model model, boolean training) {
+        try (NDManager step = model.getNDManager().newSubManager()) {
+            forward(model, step.randomNormal(new Shape(2, 3, 64, 96)), training);
+            return step.getManagedArrays().size();
+        }
+    }
+
     @Test
     void sizesNotDivisibleBy32ArePaddedAndCroppedBack() {
         try (Model model = ModelDirectory.create(TinyConfigs.tinySupernet(4), Device.cpu())) {
