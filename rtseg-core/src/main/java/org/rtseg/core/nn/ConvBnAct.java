@@ -1,5 +1,6 @@
 package org.rtseg.core.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
@@ -121,11 +122,21 @@ public final class ConvBnAct extends RtsegBlock implements ChannelTraceable, Mas
             return new NDList(fusedConvRelu(ps, inputs.singletonOrThrow()));
         }
         NDArray x = apply(conv, ps, inputs.singletonOrThrow(), training);
+        if (norm != null && relu && !mask.isSet() && FusedOps.inference(training)) {
+            return new NDList(normRelu(ps, x));
+        }
         if (norm != null) {
             x = apply(norm, ps, x, training);
         }
         x = mask.apply(ps, x, training);
         return new NDList(relu ? Activation.relu(x) : x);
+    }
+
+    private NDArray normRelu(ParameterStore ps, NDArray x) {
+        ParameterList p = norm.getParameters();
+        Device device = x.getDevice();
+        return FusedOps.batchNormRelu(x, ps.getValue(p.get("gamma"), device, false), ps.getValue(p.get("beta"), device, false),
+                ps.getValue(p.get("runningMean"), device, false), ps.getValue(p.get("runningVar"), device, false), NORM_EPSILON);
     }
 
     private NDArray fusedConvRelu(ParameterStore ps, NDArray x) {

@@ -29,6 +29,9 @@ import org.rtseg.core.Engines;
  * the two together take about a third off the detail branch of BiSeNetV2 at 512×1024. Neither
  * changes a value: the ReLU is the same function, and a memory format only changes strides.
  *
+ * <p>The eval graph uses one more outside autograd ({@link #inference}): BatchNorm with an in-place
+ * ReLU.
+ *
  * <p>The operations are TorchScript methods of a module compiled from {@link #SOURCE} when first
  * used: the module is written in memory as a TorchScript archive (the zip layout {@code
  * torch.jit.save} writes: code, pickled module object without tensors, constants, version) and
@@ -48,6 +51,8 @@ public final class FusedOps {
                 return torch.relu_(torch.conv2d(x, weight, bias, [stride, stride], [padding, padding], [1, 1], groups))
               def channels_last(self, x: Tensor) -> Tensor:
                 return x.contiguous(memory_format=2)
+              def batch_norm_relu(self, x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, var: Tensor, eps: float) -> Tensor:
+                return torch.relu_(torch.batch_norm(x, weight, bias, mean, var, False, 0.0, eps, True))
             """;
 
     private FusedOps() {}
@@ -79,6 +84,38 @@ public final class FusedOps {
      */
     public static NDArray channelsLast(NDArray x) {
         return run("channels_last", x);
+    }
+
+    /**
+     * {@code relu(batch_norm(x))} of a BatchNorm in inference (running statistics), with the ReLU
+     * applied in place to the normalised map, as PyTorch's {@code ReLU(inplace=True)} after {@code
+     * BatchNorm2d} does: the eval graph's conv → BN → ReLU units then allocate and write two maps
+     * rather than three.
+     *
+     * @param x the NCHW input, a PyTorch-engine array
+     * @param gamma the scale γ, one value per channel
+     * @param beta the shift β
+     * @param mean the running mean
+     * @param variance the running variance
+     * @param epsilon ε added to the variance
+     * @return the activated output, owned by {@code x}'s manager; not part of autograd
+     * @throws IllegalArgumentException if an array is not a PyTorch-engine array
+     */
+    public static NDArray batchNormRelu(NDArray x, NDArray gamma, NDArray beta, NDArray mean, NDArray variance, double epsilon) {
+        return run("batch_norm_relu", x, IValue.from(pt(gamma)), IValue.from(pt(beta)), IValue.from(pt(mean)),
+                IValue.from(pt(variance)), IValue.from(epsilon));
+    }
+
+    /**
+     * Whether a forward pass may use these operations: not training, and no gradient being
+     * recorded (an eval-mode pass under a gradient collector, such as a distillation teacher's,
+     * keeps to autograd's operations).
+     *
+     * @param training whether the forward pass trains
+     * @return true for an inference pass
+     */
+    public static boolean inference(boolean training) {
+        return !training && !JniUtils.isGradMode();
     }
 
     private static NDArray run(String method, NDArray x, IValue... rest) {
