@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.rtseg.core.TensorMemory;
 import org.rtseg.core.complexity.Complexity;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
@@ -50,6 +51,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed runs first (default ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--eval-only", description = "time the eval graph alone, as examples/bench/bisenetv2_eager.py times PyTorch eager")
+    boolean evalOnly;
+
     @Override
     public Integer call() throws IOException, OrtException {
         if (runs < 1 || warmup < 0) {
@@ -57,8 +61,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         }
         int used = runtime.configureThreads();
         try (Model model = ModelDirectory.create(network.config(), runtime.device());
-                Model deploy = DeployGraph.export(model, model.getNDManager().getDevice());
-                OnnxRun onnx = OnnxRun.of(deploy, size, used)) {
+                Model deploy = evalOnly ? null : DeployGraph.export(model, model.getNDManager().getDevice());
+                OnnxRun onnx = evalOnly ? null : OnnxRun.of(deploy, size, used)) {
             NDManager manager = model.getNDManager();
             long macs = Complexity.of(ModelDirectory.network(model), size.batch(1), Complexity.Options.EVAL).macs();
             double[] eval = new double[runs];
@@ -67,7 +71,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             // Alternating the graphs exposes each to the same machine load.
             for (int i = -warmup; i < runs; i++) {
                 double e = time(model);
-                double d = time(deploy);
+                double d = deploy == null ? 0 : time(deploy);
                 double o = onnx == null ? 0 : onnx.time();
                 if (i >= 0) {
                     eval[i] = e;
@@ -76,16 +80,19 @@ final class BenchmarkCommand implements Callable<Integer> {
                 }
             }
             double evalMedian = median(eval);
-            double deployMedian = median(folded);
             System.out.printf(Locale.ROOT, "%s 1x3x%s on %s, %d threads, engine %s %s%n", network.config().name(), size,
                     manager.getDevice(), used, manager.getEngine().getEngineName(), manager.getEngine().getVersion());
+            System.out.println("C heap: " + (TensorMemory.applied() ? "freed tensor memory kept for reuse (TensorMemory)"
+                    : "the C library's defaults"));
             print("eval", eval);
-            print("deploy", folded);
-            System.out.printf(Locale.ROOT, "deploy graph (chosen paths only, BatchNorm folded, in-place ReLU, channels-last): %.1f %% faster than the eval graph%n",
-                    100 * (1 - deployMedian / evalMedian));
+            if (deploy != null) {
+                print("deploy", folded);
+                System.out.printf(Locale.ROOT, "deploy graph (chosen paths only, BatchNorm folded, in-place ReLU, channels-last): %.1f %% faster than the eval graph%n",
+                        100 * (1 - median(folded) / evalMedian));
+            }
             if (onnx != null) {
                 print("onnxruntime " + onnx.version(), ort);
-                System.out.printf(Locale.ROOT, "deploy graph / ONNX Runtime (same network, threads and input): %.2f×%n", deployMedian / median(ort));
+                System.out.printf(Locale.ROOT, "deploy graph / ONNX Runtime (same network, threads and input): %.2f×%n", median(folded) / median(ort));
             }
             System.out.printf(Locale.ROOT, "%.2f GMACs per image, %.1f GMACs/s at the eval median%n", macs / 1e9, macs / 1e9 / (evalMedian / 1e3));
         }
