@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.rtseg.core.Engines;
+import org.rtseg.core.TensorMemory;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.latency.DjlLatencyMeter;
@@ -76,8 +77,13 @@ final class LatencyCommand implements Runnable {
             return Threads.configure(threads);
         }
 
-        DjlLatencyMeter meter() {
-            return new DjlLatencyMeter(Engines.device(device), new DjlLatencyMeter.Options(warmup, minReps, maxReps, spread, maxSeconds, trials));
+        DjlLatencyMeter meter(DjlLatencyMeter.Form form) {
+            return new DjlLatencyMeter(Engines.device(device), new DjlLatencyMeter.Options(warmup, minReps, maxReps, spread, maxSeconds, trials), form);
+        }
+
+        /** A meter in the form the model's dataset was measured in, so that its predictions and the timings compare. */
+        DjlLatencyMeter meter(LatencyMlp mlp) {
+            return meter(LatencyDataset.form(mlp.description().measuredOn()));
         }
     }
 
@@ -147,13 +153,18 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "seed of the unit list (default ${DEFAULT-VALUE})")
         long seed;
 
+        @Option(names = "--form", defaultValue = "eval",
+                description = "eval (the graph training runs) or deploy (BatchNorm folded, in-place ReLU, channels-last: what rtseg export ships)"
+                        + " (default ${DEFAULT-VALUE})")
+        String form;
+
         @Override
         public Integer call() throws IOException {
             if (samples < 1) {
                 throw new IllegalArgumentException("--samples must be positive");
             }
             meter.threads();
-            DjlLatencyMeter m = meter.meter();
+            DjlLatencyMeter m = meter.meter(DjlLatencyMeter.Form.of(form));
             SupernetConfig net = network(preset, config);
             SpecSampler sampler = new SpecSampler(net, sizes(sizes), minKeep, seed);
             ObjectNode meta = LatencyDataset.hostMetadata(m.device());
@@ -163,6 +174,16 @@ final class LatencyCommand implements Runnable {
                 throw new IllegalArgumentException(out + " holds latencies of " + old.path("device").asText() + " with "
                         + old.path("threads").asInt() + " threads; continue it with the same --device and --threads or use another --out");
             }
+            if (old.has("device") && LatencyDataset.form(old) != m.form()) {
+                throw new IllegalArgumentException(out + " holds latencies of the " + LatencyDataset.form(old).label()
+                        + " form; continue it with --form " + LatencyDataset.form(old).label() + " or use another --out");
+            }
+            if (old.has("device") && !LatencyDataset.cHeap(old).equals(LatencyDataset.cHeap(meta))) {
+                throw new IllegalArgumentException(out + " was measured with the C heap set to " + LatencyDataset.cHeap(old)
+                        + " (-Drtseg.malloc), this run's is " + LatencyDataset.cHeap(meta)
+                        + "; continue it with the same setting or use another --out");
+            }
+            meta.put(LatencyDataset.FORM, m.form().label());
             meta.put("search_space", net.name());
             meta.put("sizes", sizes);
             meta.put("min_keep", minKeep);
@@ -279,7 +300,7 @@ final class LatencyCommand implements Runnable {
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
                 NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset(preset),
                         List.of(SupernetConfig.preset("bisenetv2"), SupernetConfig.preset("bisenetv2-lir")), subnets, size.batch(1),
-                        meter.meter(), Engines.device(meter.device), seed, System.out::println);
+                        meter.meter(mlp), Engines.device(meter.device), seed, System.out::println);
                 print(r);
                 if (write) {
                     mlp.setNetworkOffsetMs(r.offsetMs());
@@ -328,10 +349,11 @@ final class LatencyCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             int threads = meter.threads();
-            DjlLatencyMeter m = meter.meter();
+            DjlLatencyMeter m = meter.meter(LatencyDataset.form(LatencyDataset.metadata(data)));
             Device device = Engines.device(meter.device);
             Shape input = size.batch(1);
-            System.out.printf(Locale.ROOT, "device %s, %d threads, %s, input %s%n", m.device(), threads, DjlLatencyMeter.engine(), size);
+            System.out.printf(Locale.ROOT, "device %s, %d threads, %s, input %s, %s form, C heap %s%n", m.device(), threads, DjlLatencyMeter.engine(),
+                    size, m.form().label(), TensorMemory.applied() ? "reuse" : "system");
             SpecSampler sampler = new SpecSampler(SupernetConfig.preset("supernet"), List.of(new int[] {size.height(), size.width()}), 0.25, 99);
             long t0 = System.nanoTime();
             for (var spec : sampler.samples(throughputUnits)) {

@@ -1,10 +1,12 @@
 package org.rtseg.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -36,6 +38,7 @@ class LatencyCommandTest {
         assertEquals(1, meta.get("threads").asInt());
         assertTrue(meta.get("engine").asText().startsWith("PyTorch"), meta.toString());
         assertTrue(meta.has("date") && meta.has("units_per_minute"));
+        assertEquals("reuse", meta.get(LatencyDataset.C_HEAP).asText(), "measured under TensorMemory, as networks run");
 
         // resumed: asking for more measures only the new units
         CoreCommandsTest.Run more = CoreCommandsTest.run(args("latency collect --threads 1 --samples 70 --sizes 64x128,32x64 --out " + data + " " + FAST));
@@ -68,6 +71,28 @@ class LatencyCommandTest {
                 + " --size 64x128 --subnets 0 --targets 0.8 --throughput-units 3 " + FAST));
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("units/min") && bench.out().contains("speed-up vs bisenetv2"), bench.out());
+    }
+
+    /** A dataset records the form its units were timed in, and is continued only in that form. */
+    @Test
+    void aDeployFormDatasetSaysSoAndStaysInItsForm(@TempDir Path dir) throws Exception {
+        CoreCommandsTest.Run c = CoreCommandsTest.run(args("latency collect --form deploy --threads 1 --samples 3 --sizes 32x64 --out " + dir + " " + FAST));
+        assertEquals(0, c.code(), c.err());
+        assertEquals("deploy", new ObjectMapper().readTree(dir.resolve(LatencyDataset.METADATA).toFile()).get(LatencyDataset.FORM).asText());
+        CoreCommandsTest.Run eval = CoreCommandsTest.run(args("latency collect --threads 1 --samples 4 --sizes 32x64 --out " + dir + " " + FAST));
+        assertEquals(1, eval.code());
+        assertTrue(eval.err().contains("deploy form") && eval.err().contains("--form deploy"), eval.err());
+    }
+
+    /** A dataset measured under glibc's defaults (no c_heap recorded) is not continued under TensorMemory's settings. */
+    @Test
+    void aDatasetOfAnotherCHeapSettingIsNotContinued(@TempDir Path dir) throws Exception {
+        ObjectNode before = new ObjectMapper().createObjectNode().put("device", "cpu()").put("threads", 1);
+        LatencyDataset.writeMetadata(dir, before);
+        CoreCommandsTest.Run r = CoreCommandsTest.run(args("latency collect --threads 1 --samples 2 --sizes 32x64 --out " + dir + " " + FAST));
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("C heap set to system") && r.err().contains("-Drtseg.malloc"), r.err());
+        assertFalse(Files.exists(dir.resolve(LatencyDataset.CSV)), "nothing measured into it");
     }
 
     @Test

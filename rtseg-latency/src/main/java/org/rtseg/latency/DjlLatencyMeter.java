@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.rtseg.core.Engines;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
+import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.nn.FusedOps;
 
 /**
  * Times one unit alone on a DJL device: the block is built and initialised (random weights), its
@@ -27,6 +29,9 @@ import org.rtseg.core.blocks.BlockSpec;
  * development VM). The first measurement of a JVM is preceded by an untimed engine warm-up.
  * Every repetition's intermediates live in a scope closed after it. The thread count is libtorch's,
  * fixed before the engine loads ({@link Engines#setThreads}).
+ *
+ * <p>A meter times units in one {@link Form}: as the eval graph trains and evaluates them, or as
+ * {@code rtseg export} deploys them, so that a latency-constrained search can target what ships.
  */
 public final class DjlLatencyMeter implements LatencyMeter {
 
@@ -63,6 +68,42 @@ public final class DjlLatencyMeter implements LatencyMeter {
         }
     }
 
+    /** The form of the network a meter times. */
+    public enum Form {
+        /** The eval graph: what training runs forward and evaluation runs, BatchNorm after each convolution. */
+        EVAL,
+        /**
+         * The deploy graph ({@code DeployGraph}): each convolution's BatchNorm folded into it, ReLU in
+         * place, feature maps channels-last.
+         */
+        DEPLOY;
+
+        /**
+         * The form's name in dataset metadata and on the command line.
+         *
+         * @return {@code eval} or {@code deploy}
+         */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * The form of a label.
+         *
+         * @param label {@code eval} or {@code deploy}
+         * @return the form
+         * @throws IllegalArgumentException for any other label
+         */
+        public static Form of(String label) {
+            for (Form f : values()) {
+                if (f.label().equals(label)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("latency form " + label + ": expected eval or deploy");
+        }
+    }
+
     /** The unit run untimed before a JVM's first measurement: a mid-sized 3×3 convolution. */
     private static final BlockSpec WARM_UP = new BlockSpec("conv", new BlockArgs(64, 64, 1, Map.of("kernel", 3.0), Map.of()), 64, 128);
 
@@ -70,16 +111,28 @@ public final class DjlLatencyMeter implements LatencyMeter {
 
     private final Device device;
     private final Options options;
+    private final Form form;
 
     /**
      * A meter on a device.
      *
      * @param device where the units run
      * @param options how long to measure
+     * @param form the form units and networks are timed in
      */
-    public DjlLatencyMeter(Device device, Options options) {
+    public DjlLatencyMeter(Device device, Options options, Form form) {
         this.device = device;
         this.options = options;
+        this.form = form;
+    }
+
+    /**
+     * The form this meter times units and networks in.
+     *
+     * @return the form
+     */
+    public Form form() {
+        return form;
     }
 
     @Override
@@ -122,14 +175,37 @@ public final class DjlLatencyMeter implements LatencyMeter {
     }
 
     private Measurement trial(BlockSpec spec) {
-        Units.Built built = Units.build(spec);
+        Units.Built built = build(spec);
         try (NDManager manager = Engines.pytorch().newBaseManager(device)) {
             built.block().initialize(manager, DataType.FLOAT32, built.inputs().toArray(new Shape[0]));
             NDList inputs = new NDList();
             for (Shape s : built.inputs()) {
-                inputs.add(manager.randomNormal(0, 1, s, DataType.FLOAT32, device));
+                NDArray x = manager.randomNormal(0, 1, s, DataType.FLOAT32, device);
+                inputs.add(form == Form.DEPLOY && s.dimension() == 4 ? FusedOps.channelsLast(x) : x);
             }
             return time(built.block(), inputs, manager);
+        }
+    }
+
+    /** A spec's unit in this meter's form, not yet initialised. */
+    Units.Built build(BlockSpec spec) {
+        Units.Built built = Units.build(spec);
+        if (form == Form.DEPLOY) {
+            foldNorms(built.block());
+        }
+        return built;
+    }
+
+    /**
+     * Gives every convolution unit under a block its deploy structure, as {@code DeployGraph} does
+     * for a network; a unit's weights are random, so folded values need not be computed.
+     */
+    private static void foldNorms(Block block) {
+        if (block instanceof ConvBnAct unit) {
+            unit.removeNormForFolding();
+        }
+        for (Block child : block.getChildren().values()) {
+            foldNorms(child);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.rtseg.core.TensorMemory;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
 import org.rtseg.core.io.AtomicFiles;
@@ -260,16 +261,51 @@ public final class LatencyDataset {
     }
 
     /**
+     * The metadata key of the form a dataset's units were timed in ({@link DjlLatencyMeter.Form}):
+     * {@code eval} or {@code deploy}; datasets without it were timed in the eval form.
+     */
+    public static final String FORM = "form";
+
+    /**
+     * The form a dataset's metadata records.
+     *
+     * @param metadata a dataset's metadata, or a model's {@code measuredOn}; null reads as none recorded
+     * @return the form its units were timed in
+     * @throws IllegalArgumentException if the recorded form is neither {@code eval} nor {@code deploy}
+     */
+    public static DjlLatencyMeter.Form form(ObjectNode metadata) {
+        return metadata == null ? DjlLatencyMeter.Form.EVAL : DjlLatencyMeter.Form.of(metadata.path(FORM).asText("eval"));
+    }
+
+    /**
+     * The metadata key of the C heap's setting a dataset was measured under: {@code reuse} ({@link
+     * TensorMemory}) or {@code system}; datasets without it were measured under glibc's defaults.
+     */
+    public static final String C_HEAP = "c_heap";
+
+    /**
+     * The C heap's setting a dataset's metadata records.
+     *
+     * @param metadata a dataset's metadata
+     * @return {@code reuse} or {@code system}
+     */
+    public static String cHeap(ObjectNode metadata) {
+        return metadata.path(C_HEAP).asText("system");
+    }
+
+    /**
      * Metadata describing this JVM's measurement setup: device, threads, engine, date, host.
      *
      * @param device the device the latencies are measured on, as a label (e.g. {@code cpu()})
-     * @return a new object with device, threads, engine, date, cpu, cores, os and java
+     * @return a new object with device, threads, engine, C heap setting ({@link TensorMemory}), date,
+     *     cpu, cores, os and java
      */
     public static ObjectNode hostMetadata(String device) {
         ObjectNode m = JSON.createObjectNode();
         m.put("device", device);
         m.put("threads", DjlLatencyMeter.threads());
         m.put("engine", DjlLatencyMeter.engine());
+        m.put(C_HEAP, TensorMemory.applied() ? "reuse" : "system");
         m.put("date", java.time.OffsetDateTime.now().withNano(0).toString());
         m.put("cpu", cpuModel());
         m.put("cores", Runtime.getRuntime().availableProcessors());

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.search.ChannelMask;
 import org.rtseg.search.GumbelChoice;
@@ -88,7 +89,8 @@ public final class NetworkCalibration {
     }
 
     /**
-     * Times a whole network's eval forward at an input size.
+     * Times a whole network's eval forward at an input size, in the meter's form: the network
+     * itself, or its deploy graph ({@link DeployGraph#export}).
      *
      * @param model the network; its device should be the meter's
      * @param input the NCHW input shape, filled with standard normal values
@@ -96,6 +98,11 @@ public final class NetworkCalibration {
      * @return the measurement of that trial
      */
     public static Measurement measure(Model model, Shape input, DjlLatencyMeter meter) {
+        if (meter.form() == DjlLatencyMeter.Form.DEPLOY && !DeployGraph.isDeploy(model)) {
+            try (Model deploy = DeployGraph.export(model, model.getNDManager().getDevice())) {
+                return measure(deploy, input, meter);
+            }
+        }
         try (NDManager m = model.getNDManager().newSubManager()) {
             NDList x = new NDList(m.randomNormal(0, 1, input, DataType.FLOAT32, model.getNDManager().getDevice()));
             return meter.time(model.getBlock(), x, m);

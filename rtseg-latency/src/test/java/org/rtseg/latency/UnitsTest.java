@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.BatchNorm;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
 import org.rtseg.core.blocks.BlockType;
@@ -62,9 +66,10 @@ class UnitsTest {
         }
     }
 
-    @Test
-    void everyUnitOfTheSearchSpaceBuildsAndTimes() {
-        DjlLatencyMeter meter = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 5, 0.5, 1, 1));
+    @ParameterizedTest
+    @EnumSource(DjlLatencyMeter.Form.class)
+    void everyUnitOfTheSearchSpaceBuildsAndTimes(DjlLatencyMeter.Form form) {
+        DjlLatencyMeter meter = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 5, 0.5, 1, 1), form);
         List<NetworkUnits.Unit> units = NetworkUnits.allCandidates(Supernet.of(Fixtures.tiny()), new Shape(1, 3, 64, 64));
         assertTrue(units.stream().map(u -> u.spec().type()).toList().containsAll(List.of("conv", "stem", "ge", "lir", "mhsa", "ce", "bga", "head")));
         assertTrue(units.stream().noneMatch(u -> u.spec().type().equals("skip")), "the identity is no unit");
@@ -74,11 +79,27 @@ class UnitsTest {
         }
     }
 
+    /** The deploy form times each convolution unit as DeployGraph ships it: no BatchNorm pass. */
+    @Test
+    void theDeployFormFoldsEveryBatchNormAfterAConvolution() {
+        BlockSpec ge = new BlockSpec("ge", BlockTypes.resolve("ge", 8, 16, 2, Map.of()), 32, 32);
+        DjlLatencyMeter.Options once = new DjlLatencyMeter.Options(1, 1, 1, 1, 1, 1);
+        assertEquals(0, batchNorms(new DjlLatencyMeter(Device.cpu(), once, DjlLatencyMeter.Form.DEPLOY).build(ge).block()));
+        assertTrue(batchNorms(new DjlLatencyMeter(Device.cpu(), once, DjlLatencyMeter.Form.EVAL).build(ge).block()) >= 3);
+        assertEquals(DjlLatencyMeter.Form.DEPLOY, DjlLatencyMeter.Form.of("deploy"));
+        assertThrows(IllegalArgumentException.class, () -> DjlLatencyMeter.Form.of("bf16"));
+    }
+
+    private static int batchNorms(Block block) {
+        int own = block instanceof BatchNorm ? 1 : 0;
+        return own + block.getChildren().values().stream().mapToInt(UnitsTest::batchNorms).sum();
+    }
+
     @Test
     void aUserTypeIsMeasuredAndKeyedLikeABuiltIn() {
         BlockTypes.register(USER);
         BlockSpec spec = new BlockSpec("test-sepconv", BlockTypes.resolve("test-sepconv", 8, 16, 2, Map.of()), 32, 32);
-        Measurement m = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 3, 1, 1, 2)).measure(spec);
+        Measurement m = new DjlLatencyMeter(Device.cpu(), new DjlLatencyMeter.Options(1, 3, 3, 1, 1, 2), DjlLatencyMeter.Form.EVAL).measure(spec);
         assertTrue(m.medianMs() > 0);
         assertEquals(6, m.repetitions(), "two trials of three runs");
         assertEquals(8L * 16 * 9 * 16 * 16, Units.macs(spec));
