@@ -291,6 +291,10 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "seed of the subnets (default ${DEFAULT-VALUE})")
         long seed;
 
+        @Option(names = "--min-keep", defaultValue = "0.3",
+                description = "smallest fraction of a width the random subnets keep; 0: down to one channel (default ${DEFAULT-VALUE})")
+        double minKeep;
+
         @Option(names = "--write", description = "store the fitted offset in the model")
         boolean write;
 
@@ -299,7 +303,7 @@ final class LatencyCommand implements Runnable {
             meter.threads();
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
                 NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset(preset),
-                        List.of(SupernetConfig.preset("bisenetv2"), SupernetConfig.preset("bisenetv2-lir")), subnets, size.batch(1),
+                        List.of(SupernetConfig.preset("bisenetv2"), SupernetConfig.preset("bisenetv2-lir")), subnets, minKeep, size.batch(1),
                         meter.meter(mlp), Engines.device(meter.device), seed, System.out::println);
                 print(r);
                 if (write) {
@@ -339,6 +343,10 @@ final class LatencyCommand implements Runnable {
                 description = "latency targets as fractions of bisenetv2's prediction (default ${DEFAULT-VALUE})")
         List<Double> targets;
 
+        @Option(names = "--min-keep", defaultValue = "0.3",
+                description = "smallest fraction of a width the random subnets keep; 0: down to one channel (default ${DEFAULT-VALUE})")
+        double minKeep;
+
         @Option(names = "--throughput-units", defaultValue = "20", description = "units timed for the throughput figure (default ${DEFAULT-VALUE})")
         int throughputUnits;
 
@@ -372,7 +380,7 @@ final class LatencyCommand implements Runnable {
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
                 System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
                 if (subnets > 0) {
-                    NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, input, m, device, 1,
+                    NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, minKeep, input, m, device, 1,
                             line -> {});
                     Networks.print(r);
                     mlp.setNetworkOffsetMs(r.offsetMs());

@@ -116,6 +116,8 @@ public final class NetworkCalibration {
      * @param supernet the search space the subnets are drawn from
      * @param extra further networks to include (e.g. presets)
      * @param count random subnets
+     * @param minKeep smallest fraction of a width the random subnets keep; 0 lets a width go down to
+     *     one channel, as a latency-only search does
      * @param input input size, batch 1
      * @param meter the meter (its device runs the networks)
      * @param device where the networks are built: the meter's device
@@ -123,11 +125,11 @@ public final class NetworkCalibration {
      * @param log progress lines
      * @return the networks, the fitted offset and the errors (see {@link #calibrate})
      */
-    public static Result run(LatencyMlp mlp, SupernetConfig supernet, List<SupernetConfig> extra, int count, Shape input,
+    public static Result run(LatencyMlp mlp, SupernetConfig supernet, List<SupernetConfig> extra, int count, double minKeep, Shape input,
             DjlLatencyMeter meter, Device device, long seed, Consumer<String> log) {
         List<Network> nets = new ArrayList<>();
         for (int i = 0; i < count + extra.size(); i++) {
-            try (Model model = i < count ? randomSubnet(supernet, seed, i, 0.3, device) : ModelDirectory.create(extra.get(i - count), device)) {
+            try (Model model = i < count ? randomSubnet(supernet, seed, i, minKeep, device) : ModelDirectory.create(extra.get(i - count), device)) {
                 String name = i < count ? "subnet" + i : extra.get(i - count).name();
                 double sum = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(model), input)) - mlp.networkOffsetMs();
                 Measurement m = measure(model, input, meter);
