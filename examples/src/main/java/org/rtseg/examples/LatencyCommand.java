@@ -9,14 +9,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rtseg.core.Engines;
 import org.rtseg.core.TensorMemory;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.latency.DjlLatencyMeter;
+import org.rtseg.latency.InterleavedTiming;
 import org.rtseg.latency.LatencyCollector;
 import org.rtseg.latency.LatencyCost;
 import org.rtseg.latency.LatencyDataset;
@@ -354,6 +357,13 @@ final class LatencyCommand implements Runnable {
                 description = "held-out units measured again for the measurement's own repeatability, the floor of any predictor error (default ${DEFAULT-VALUE})")
         int repeatUnits;
 
+        @Option(names = "--rounds", defaultValue = "7",
+                description = "interleaved rounds of bisenetv2 against each searched subnet and against itself (default ${DEFAULT-VALUE})")
+        int rounds;
+
+        /** The null check's largest acceptable deviation of bisenetv2 against itself, in median or spread. */
+        private static final double NULL_TOLERANCE = 0.03;
+
         @Override
         public Integer call() throws IOException {
             int threads = meter.threads();
@@ -385,38 +395,65 @@ final class LatencyCommand implements Runnable {
                     Networks.print(r);
                     mlp.setNetworkOffsetMs(r.offsetMs());
                 }
-                double baseMeasured;
-                double basePredicted;
-                try (Model base = ModelDirectory.create(SupernetConfig.preset("bisenetv2"), device)) {
-                    baseMeasured = NetworkCalibration.measure(base, input, m).medianMs();
-                    basePredicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(base), input));
-                }
-                System.out.printf(Locale.ROOT, "bisenetv2: measured %.1f ms, predicted %.1f ms%n", baseMeasured, basePredicted);
-                for (double fraction : targets) {
-                    try (Model full = ModelDirectory.create(SupernetConfig.preset("supernet"), device)) {
-                        SearchSpace space = new SearchSpace(ModelDirectory.network(full), 1);
-                        space.initialize(full.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
-                        double target = fraction * basePredicted;
-                        double reached;
-                        long s0 = System.nanoTime();
-                        try (LatencyCost cost = new LatencyCost(mlp, space, input)) {
-                            reached = TargetSearch.reach(space, cost, target, 400, 0.02f);
-                        }
-                        double perStep = (System.nanoTime() - s0) / 1e6;
-                        space.decide();
-                        space.detach();
-                        try (Model sub = ModelDirectory.create(new SubnetExtractor(space).config(), device)) {
-                            double predicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), input));
-                            double measured = NetworkCalibration.measure(sub, input, m).medianMs();
-                            System.out.printf(Locale.ROOT,
-                                    "target %.2f× bisenetv2 = %.1f ms: search reached %.1f ms (%.0f ms total); subnet predicted %.1f ms, measured %.1f ms; "
-                                            + "speed-up vs bisenetv2 %.2f×%n",
-                                    fraction, target, reached, perStep, predicted, measured, baseMeasured / measured);
-                        }
+                SupernetConfig reference = SupernetConfig.preset("bisenetv2");
+                Map<String, Model> subnets = new LinkedHashMap<>();
+                try (Model base = ModelDirectory.create(reference, device); Model baseAgain = ModelDirectory.create(reference, device, 2)) {
+                    double basePredicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(base), input));
+                    Map<String, Double> predicted = new LinkedHashMap<>();
+                    for (double fraction : targets) {
+                        String name = String.format(Locale.ROOT, "%.2f×", fraction);
+                        Model sub = searchedSubnet(mlp, fraction * basePredicted, input, device, name);
+                        subnets.put(name, sub);
+                        predicted.put(name, mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), input)));
                     }
+                    InterleavedTiming.Result r = InterleavedTiming.run(base, baseAgain, subnets, input, m, rounds);
+                    report(r, basePredicted, predicted);
+                } finally {
+                    subnets.values().forEach(Model::close);
                 }
             }
             return 0;
+        }
+
+        /** A latency-only target search on the supernet, decided and extracted; prints what the search reached. */
+        private static Model searchedSubnet(LatencyMlp mlp, double target, Shape input, Device device, String name) {
+            try (Model full = ModelDirectory.create(SupernetConfig.preset("supernet"), device)) {
+                SearchSpace space = new SearchSpace(ModelDirectory.network(full), 1);
+                space.initialize(full.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
+                long s0 = System.nanoTime();
+                double reached;
+                try (LatencyCost cost = new LatencyCost(mlp, space, input)) {
+                    reached = TargetSearch.reach(space, cost, target, 400, 0.02f);
+                }
+                System.out.printf(Locale.ROOT, "target %s bisenetv2 = %.1f ms: search reached %.1f ms (%.0f ms)%n", name, target, reached,
+                        (System.nanoTime() - s0) / 1e6);
+                space.decide();
+                space.detach();
+                return ModelDirectory.create(new SubnetExtractor(space).config(), device);
+            }
+        }
+
+        private void report(InterleavedTiming.Result r, double basePredicted, Map<String, Double> predicted) {
+            boolean voided = r.voided(NULL_TOLERANCE);
+            System.out.printf(Locale.ROOT, "bisenetv2: measured %.1f ms (median of %d runs), predicted %.1f ms%n", r.referenceMs(),
+                    r.rounds() * (r.candidates().size() + 1), basePredicted);
+            System.out.printf(Locale.ROOT, "null check, bisenetv2 / bisenetv2 (second instance) over %d interleaved rounds: median %.3f, spread %.1f %% — %s%n",
+                    r.rounds(), r.nullRatio(), 100 * r.nullSpread(),
+                    voided ? "VOID (over " + Math.round(100 * NULL_TOLERANCE) + " %: the machine was too noisy for this run to count)" : "valid");
+            for (int i = 0; i < r.candidates().size(); i++) {
+                InterleavedTiming.Candidate c = r.candidates().get(i);
+                double asked = 1 / targets.get(i);
+                double accuracy = c.milliseconds() / predicted.get(c.name());
+                System.out.printf(Locale.ROOT, "subnet %s: predicted %.1f ms, measured %.1f ms, measured/predicted %.3f %s; speed-up vs bisenetv2 %.2f× "
+                                + "(median of per-round ratios), asked %.2f×: %.3f of it %s%n",
+                        c.name(), predicted.get(c.name()), c.milliseconds(), accuracy, verdict(accuracy, voided), c.speedUp(), asked,
+                        c.speedUp() / asked, verdict(c.speedUp() / asked, voided));
+            }
+        }
+
+        /** PASS within ±10 %, else FAIL; VOID when the null check voided the run. */
+        private static String verdict(double ratio, boolean voided) {
+            return voided ? "VOID" : Math.abs(ratio - 1) <= 0.10 ? "PASS" : "FAIL";
         }
     }
 }

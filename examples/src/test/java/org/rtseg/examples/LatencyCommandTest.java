@@ -68,9 +68,11 @@ class LatencyCommandTest {
         assertTrue(new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkOffsetMs").asDouble() != 0);
 
         CoreCommandsTest.Run bench = CoreCommandsTest.run(args("latency bench --threads 1 --model " + model + " --data " + data
-                + " --size 64x128 --subnets 0 --targets 0.8 --throughput-units 3 " + FAST));
+                + " --size 64x128 --subnets 0 --targets 0.8 --throughput-units 3 --rounds 2 " + FAST));
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("units/min") && bench.out().contains("speed-up vs bisenetv2"), bench.out());
+        assertTrue(bench.out().contains("null check, bisenetv2 / bisenetv2 (second instance) over 2 interleaved rounds"), bench.out());
+        assertTrue(bench.out().matches("(?s).*subnet 0.80×: .*measured/predicted [0-9.]+ (PASS|FAIL|VOID).*"), bench.out());
     }
 
     /** A dataset records the form its units were timed in, and is continued only in that form. */
