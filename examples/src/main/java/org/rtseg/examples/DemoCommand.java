@@ -32,8 +32,11 @@ import org.rtseg.data.eval.PredictionWriter;
 import org.rtseg.data.eval.SegmentationMetrics;
 import org.rtseg.inference.Evaluation;
 import org.rtseg.inference.TestTimeAugmentation;
+import org.rtseg.latency.DjlLatencyMeter;
 import org.rtseg.latency.LatencyCost;
+import org.rtseg.latency.LatencyDataset;
 import org.rtseg.latency.LatencyMlp;
+import org.rtseg.latency.NetworkCalibration;
 import org.rtseg.latency.NetworkUnits;
 import org.rtseg.search.BatchSource;
 import org.rtseg.search.MacCost;
@@ -106,14 +109,20 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         int used = runtime.configureThreads();
         RunConfig run = demoConfig(overrides);
-        Files.createDirectories(work);
-        run.save(work.resolve("run.json"));
+        try (Goal goal = latencyModel == null ? Goal.macs() : Goal.latency(latencyModel, used, runtime.device())) {
+            Files.createDirectories(work);
+            run.save(work.resolve("run.json"));
+            run(run, goal, used, start);
+        }
+        return 0;
+    }
+
+    private void run(RunConfig run, Goal goal, int used, long start) throws Exception {
         List<Device> devices = runtime.trainingDevices();
         Device device = devices.get(0);
         BatchSource batches = PhaseCommand.batches(run, devices.size());
         Path supernetDir = work.resolve("pretrain/model");
         Path teacherDir = work.resolve("pretrain/teacher");
-        Path modelDir = work.resolve("finetune/model");
         long t0 = System.nanoTime();
         curves.put("pretrain", Pipeline.pretrain(run.networkConfig(), run.training().withIterations(pretrainIterations), batches,
                 work.resolve("pretrain"), devices, false));
@@ -121,46 +130,60 @@ final class DemoCommand implements Callable<Integer> {
         t0 = System.nanoTime();
         Pipeline.teacher(supernetDir, batches, calibrationBatches, teacherDir, device);
         seconds.put("teacher", elapsed(t0));
-        try (Goal goal = latencyModel == null ? Goal.macs() : Goal.latency(latencyModel)) {
-            double largest;
-            try (Model supernet = ModelDirectory.load(supernetDir, device)) {
-                largest = goal.ofLargestPaths(ModelDirectory.network(supernet));
-            }
-            double target = targetRatio * largest;
-            t0 = System.nanoTime();
-            Pipeline.SearchResult search = Pipeline.search(supernetDir, teacherDir, goal.costs(), target,
-                    run.training().withIterations(searchIterations), batches, work.resolve("search"), devices, false);
-            curves.put("search", search.steps());
-            Pipeline.extract(work.resolve("search/search"), work.resolve("subnet"), device);
-            double achieved;
-            try (Model subnet = ModelDirectory.load(work.resolve("subnet"), device)) {
-                achieved = goal.of(ModelDirectory.network(subnet));
-            }
-            seconds.put("search+extract", elapsed(t0));
-            t0 = System.nanoTime();
-            curves.put("finetune", Pipeline.finetune(work.resolve("subnet"), teacherDir, run.training().withIterations(finetuneIterations),
-                    batches, work.resolve("finetune"), devices, false));
-            seconds.put("finetune", elapsed(t0));
-            report(run, teacherDir, modelDir, new SearchOutcome(goal.unit(), largest, target, search.expected(),
-                    search.projection().decided(), search.projection().projected(), achieved), used, start);
+        double largest;
+        try (Model supernet = ModelDirectory.load(supernetDir, device)) {
+            largest = goal.ofLargestPaths(ModelDirectory.network(supernet));
         }
-        return 0;
+        double target = targetRatio * largest;
+        t0 = System.nanoTime();
+        Pipeline.SearchResult search = Pipeline.search(supernetDir, teacherDir, goal.costs(), target,
+                run.training().withIterations(searchIterations), batches, work.resolve("search"), devices, false);
+        curves.put("search", search.steps());
+        Pipeline.extract(work.resolve("search/search"), work.resolve("subnet"), device);
+        double achieved;
+        try (Model subnet = ModelDirectory.load(work.resolve("subnet"), device)) {
+            achieved = goal.of(ModelDirectory.network(subnet));
+        }
+        seconds.put("search+extract", elapsed(t0));
+        t0 = System.nanoTime();
+        curves.put("finetune", Pipeline.finetune(work.resolve("subnet"), teacherDir, run.training().withIterations(finetuneIterations),
+                batches, work.resolve("finetune"), devices, false));
+        seconds.put("finetune", elapsed(t0));
+        report(run, teacherDir, work.resolve("finetune/model"), goal, new SearchOutcome(goal.unit(), largest, target, search.expected(),
+                search.projection().decided(), search.projection().projected(), achieved), used, start);
     }
 
-    /** What the search aims at: the eval graph's MACs, or the latency a model of this CPU predicts. */
-    private record Goal(String unit, Pipeline.CostFactory costs, ToDoubleFunction<Supernet> measure, LatencyMlp mlp) implements AutoCloseable {
+    /**
+     * What the search aims at: the eval graph's MACs, or the latency a model of this CPU predicts,
+     * with the meter of the model's form to measure what the search reached.
+     */
+    private record Goal(String unit, Pipeline.CostFactory costs, ToDoubleFunction<Supernet> measure, LatencyMlp mlp, DjlLatencyMeter meter)
+            implements AutoCloseable {
         static Goal macs() {
-            return new Goal("GMACs at 1x3x512x1024", space -> new MacCost(space, FULL_SIZE), DemoCommand::gmacs, null);
+            return new Goal("GMACs at 1x3x512x1024", space -> new MacCost(space, FULL_SIZE), DemoCommand::gmacs, null, null);
         }
 
-        static Goal latency(Path model) throws IOException {
+        /** A latency goal; refused when the model was measured at another thread count than the demo runs at. */
+        static Goal latency(Path model, int threads, Device device) throws IOException {
             LatencyMlp mlp = LatencyMlp.load(model);
+            int measuredAt = mlp.description().measuredOn().path("threads").asInt(threads);
+            if (measuredAt != threads) {
+                mlp.close();
+                throw new IllegalArgumentException("the latency model " + model + " was measured at " + measuredAt + " thread(s) and the demo runs at "
+                        + threads + ": run the demo with --threads " + measuredAt + ", or collect a model at --threads " + threads);
+            }
+            DjlLatencyMeter meter = new DjlLatencyMeter(device, DjlLatencyMeter.Options.DEFAULT, LatencyDataset.form(mlp.description().measuredOn()));
             return new Goal("ms at 1x3x512x1024 predicted by " + model, space -> new LatencyCost(mlp, space, FULL_SIZE),
-                    net -> mlp.predictNetwork(NetworkUnits.specs(net, FULL_SIZE)), mlp);
+                    net -> mlp.predictNetwork(NetworkUnits.specs(net, FULL_SIZE)), mlp, meter);
         }
 
         double of(Supernet net) {
             return measure.applyAsDouble(net);
+        }
+
+        /** The network's latency at 1×3×512×1024 measured as the latency model's units were, in its form; NaN for a MAC goal. */
+        double measuredMs(Model model) {
+            return meter == null ? Double.NaN : NetworkCalibration.measure(model, FULL_SIZE, meter).medianMs();
         }
 
         /** The cost of the largest network of the search space: every mixed block on its costliest path, all channels. */
@@ -230,7 +253,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Scores and times the supernet (its self-distillation teacher, the supernet as a whole) and the subnet; writes the report. */
-    private void report(RunConfig run, Path teacherDir, Path modelDir, SearchOutcome outcome, int threads, long start) throws Exception {
+    private void report(RunConfig run, Path teacherDir, Path modelDir, Goal goal, SearchOutcome outcome, int threads, long start) throws Exception {
         long t0 = System.nanoTime();
         SegmentationDataset val = run.data().withSamples(valScenes).evaluation("val");
         ObjectMapper json = new ObjectMapper();
@@ -246,6 +269,7 @@ final class DemoCommand implements Callable<Integer> {
         dirs.put("supernet", teacherDir);
         dirs.put("subnet", modelDir);
         double subnetMsPerGmac = 0;
+        double subnetMeasured = Double.NaN;
         for (Map.Entry<String, Path> e : dirs.entrySet()) {
             try (Model model = ModelDirectory.load(e.getValue(), runtime.device())) {
                 Supernet net = ModelDirectory.network(model);
@@ -268,6 +292,7 @@ final class DemoCommand implements Callable<Integer> {
                 n.put("ms_512x1024", full.medianMs());
                 points.add(new Figures.Point(e.getKey(), full.medianMs(), metrics.meanIoU()));
                 if (e.getKey().equals("subnet")) {
+                    subnetMeasured = goal.measuredMs(model);
                     subnetMsPerGmac = full.medianMs() / (c.macs() / 1e9);
                     writePredictions(net, model.getNDManager(), val);
                 }
@@ -282,6 +307,10 @@ final class DemoCommand implements Callable<Integer> {
         search.put("projected", outcome.projected());
         search.put("achieved", outcome.achieved());
         search.put("achieved_over_target", outcome.achieved() / outcome.target());
+        if (!Double.isNaN(subnetMeasured)) {
+            search.put("measured", subnetMeasured);
+            search.put("measured_over_target", subnetMeasured / outcome.target());
+        }
         List<Figures.Marker> markers = new ArrayList<>();
         for (Object[] preset : new Object[][] {{"RTSeg-S", 5.7}, {"RTSeg-M", 9.2}, {"RTSeg-L", 20.8}}) {
             markers.add(new Figures.Marker(preset[0] + " " + preset[1] + " GMACs ≈", subnetMsPerGmac * (double) preset[1]));
@@ -333,6 +362,11 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "search target %.3f, achieved %.3f (%+.1f %%; decided %.3f before landing on the target), largest network %.3f (%s)%n",
                 s.get("target").asDouble(), s.get("achieved").asDouble(), 100 * (s.get("achieved_over_target").asDouble() - 1),
                 s.get("decided_before_projection").asDouble(), s.get("largest_network").asDouble(), s.get("unit").asText());
+        if (s.has("measured")) {
+            System.out.printf(Locale.ROOT, "subnet measured %.1f ms at 1x3x512x1024 as the latency model measures: %.3f × the target (%s)%n",
+                    s.get("measured").asDouble(), s.get("measured_over_target").asDouble(),
+                    Math.abs(s.get("measured_over_target").asDouble() - 1) <= 0.1 ? "within ±10 %" : "not within ±10 %");
+        }
         StringBuilder wall = new StringBuilder("wall time:");
         report.get("wall_seconds").fields().forEachRemaining(e -> wall.append(String.format(Locale.ROOT, " %s %.0f s;", e.getKey(), e.getValue().asDouble())));
         System.out.println(wall);

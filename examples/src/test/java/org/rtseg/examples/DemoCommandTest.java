@@ -1,10 +1,12 @@
 package org.rtseg.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -61,6 +63,20 @@ class DemoCommandTest {
         assertEquals(0, collect.code(), collect.err());
         CoreCommandsTest.Run fit = CoreCommandsTest.run(LatencyCommandTest.args("latency fit --data " + data + " --out " + model + " --max-steps 200"));
         assertEquals(0, fit.code(), fit.err());
+        Path otherThreads = dir.resolve("latency-model-2t");
+        Files.createDirectories(otherThreads);
+        for (Path f : Files.list(model).toList()) {
+            Files.copy(f, otherThreads.resolve(f.getFileName()));
+        }
+        ObjectNode description = (ObjectNode) new ObjectMapper().readTree(otherThreads.resolve("latency-mlp.json").toFile());
+        ((ObjectNode) description.get("measuredOn")).put("threads", 2);
+        new ObjectMapper().writeValue(otherThreads.resolve("latency-mlp.json").toFile(), description);
+        Path refused = dir.resolve("refused");
+        CoreCommandsTest.Run other = CoreCommandsTest.run("demo", "--work", refused.toString(), "--threads", "1", "--latency-model", otherThreads.toString(),
+                "--pretrain-iterations", "1", "--search-iterations", "1", "--finetune-iterations", "1", "--val-scenes", "1", "--calibration-batches", "1");
+        assertEquals(1, other.code(), other.out());
+        assertTrue(other.err().contains("measured at 2 thread(s) and the demo runs at 1") && other.err().contains("--threads 2"), other.err());
+        assertFalse(Files.exists(refused), "nothing is written for a refused launch");
         Path work = dir.resolve("demo");
         CoreCommandsTest.Run r = CoreCommandsTest.run("demo", "--work", work.toString(), "--threads", "1", "--latency-model", model.toString(),
                 "--pretrain-iterations", "4", "--search-iterations", "4", "--finetune-iterations", "2", "--val-scenes", "2",
@@ -71,6 +87,10 @@ class DemoCommandTest {
         double largest = search.get("largest_network").asDouble();
         assertEquals(0.7 * largest, search.get("target").asDouble(), 1e-9 * largest);
         assertTargetMet(search);
+        double measured = search.get("measured").asDouble();
+        assertTrue(measured > 0, search.toString());
+        assertEquals(measured / search.get("target").asDouble(), search.get("measured_over_target").asDouble(), 1e-9);
+        assertTrue(r.out().contains("subnet measured"), r.out());
     }
 
     /** After 4 search steps nothing has converged: the subnet still lands on the target (±3 %). */

@@ -68,11 +68,18 @@ class LatencyCommandTest {
         assertTrue(new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkOffsetMs").asDouble() != 0);
 
         CoreCommandsTest.Run bench = CoreCommandsTest.run(args("latency bench --threads 1 --model " + model + " --data " + data
-                + " --size 64x128 --subnets 0 --targets 0.8 --throughput-units 3 --rounds 2 " + FAST));
+                + " --size 64x128 --subnets 2 --targets 0.8 --throughput-units 3 --rounds 2 " + FAST));
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("units/min") && bench.out().contains("speed-up vs bisenetv2"), bench.out());
         assertTrue(bench.out().contains("null check, bisenetv2 / bisenetv2 (second instance) over 2 interleaved rounds"), bench.out());
         assertTrue(bench.out().matches("(?s).*subnet 0.80×: .*measured/predicted [0-9.]+ (PASS|FAIL|VOID).*"), bench.out());
+        assertTrue(bench.out().matches("(?s).*all 2 random subnets, as the model predicts them .*within ±10 % \\(goal ≥ 90 %\\) (PASS|FAIL).*"), bench.out());
+        assertTrue(bench.out().matches("(?s).*Spearman over all 4 networks .*: -?[0-9.]+ \\(goal ≥ 0.95\\) (PASS|FAIL).*"), bench.out());
+        Matcher measured = Pattern.compile("bisenetv2 before the searches: measured ([0-9.]+) ms").matcher(bench.out());
+        Matcher target = Pattern.compile("target 0.80× bisenetv2 = ([0-9.]+) ms").matcher(bench.out());
+        assertTrue(measured.find() && target.find(), bench.out());
+        assertEquals(0.8 * Double.parseDouble(measured.group(1)), Double.parseDouble(target.group(1)), 0.1,
+                "targets are fractions of bisenetv2 as measured, not as predicted");
     }
 
     /** A dataset records the form its units were timed in, and is continued only in that form. */
