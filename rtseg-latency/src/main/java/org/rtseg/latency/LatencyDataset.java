@@ -283,6 +283,9 @@ public final class LatencyDataset {
      */
     public static final String C_HEAP = "c_heap";
 
+    /** The metadata key of oneDNN's instruction-set cap ({@code ONEDNN_MAX_CPU_ISA}) the latencies were measured under; {@code none} without one. */
+    public static final String ONEDNN_ISA_CAP = "onednn_isa_cap";
+
     /**
      * The C heap's setting a dataset's metadata records.
      *
@@ -298,7 +301,7 @@ public final class LatencyDataset {
      *
      * @param device the device the latencies are measured on, as a label (e.g. {@code cpu()})
      * @return a new object with device, threads, engine, C heap setting ({@link TensorMemory}), date,
-     *     cpu, cores, os and java
+     *     cpu (name, family and model), oneDNN's instruction-set cap, cores, os and java
      */
     public static ObjectNode hostMetadata(String device) {
         ObjectNode m = JSON.createObjectNode();
@@ -308,22 +311,39 @@ public final class LatencyDataset {
         m.put(C_HEAP, TensorMemory.applied() ? "reuse" : "system");
         m.put("date", java.time.OffsetDateTime.now().withNano(0).toString());
         m.put("cpu", cpuModel());
+        // Latencies hold only for the kernels that ran them: the same CPU name covers hosts of other
+        // generations here, and the SSE4.1 cap (README, "Platform note") changes every kernel.
+        m.put(ONEDNN_ISA_CAP, System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "none"));
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version"));
         return m;
     }
 
+    /** The CPU's name with its family and model numbers (e.g. {@code AMD EPYC (family 26, model 2)}); the architecture off Linux. */
     static String cpuModel() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).strip();
-                }
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String name = cpuinfo(lines, "model name");
+            String family = cpuinfo(lines, "cpu family");
+            String model = cpuinfo(lines, "model");
+            if (name != null) {
+                return family == null || model == null ? name : name + " (family " + family + ", model " + model + ")";
             }
         } catch (IOException | RuntimeException e) {
             // not Linux
         }
         return System.getProperty("os.arch");
+    }
+
+    /** The value of the first /proc/cpuinfo line whose key is exactly {@code key}; null if none. */
+    static String cpuinfo(List<String> lines, String key) {
+        for (String line : lines) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().equals(key)) {
+                return line.substring(colon + 1).strip();
+            }
+        }
+        return null;
     }
 }

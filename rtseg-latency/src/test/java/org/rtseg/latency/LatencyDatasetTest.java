@@ -114,4 +114,19 @@ class LatencyDatasetTest {
             assertEquals(Splits.of(s), Splits.of(Units.canonical(s)));
         }
     }
+
+    /** A dataset names the CPU by family and model, and the kernel cap it ran under: the CPU's name alone covers other generations. */
+    @Test
+    void hostMetadataNamesTheCpuGenerationAndTheKernelCap() {
+        List<String> cpuinfo = List.of("processor\t: 0", "model name\t: AMD EPYC", "cpu family\t: 26", "model\t\t: 2", "stepping\t: 0");
+        assertEquals("26", LatencyDataset.cpuinfo(cpuinfo, "cpu family"));
+        assertEquals("2", LatencyDataset.cpuinfo(cpuinfo, "model"), "'model' is not 'model name'");
+        assertEquals("AMD EPYC", LatencyDataset.cpuinfo(cpuinfo, "model name"));
+        assertEquals(null, LatencyDataset.cpuinfo(cpuinfo, "flags"));
+        var metadata = LatencyDataset.hostMetadata("cpu()");
+        assertEquals(System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "none"), metadata.get(LatencyDataset.ONEDNN_ISA_CAP).asText());
+        if (Files.isReadable(Path.of("/proc/cpuinfo"))) {
+            assertTrue(metadata.get("cpu").asText().matches(".+ \\(family \\d+, model \\d+\\)"), metadata.toString());
+        }
+    }
 }
