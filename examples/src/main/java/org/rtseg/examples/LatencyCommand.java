@@ -361,7 +361,7 @@ final class LatencyCommand implements Runnable {
                 description = "interleaved rounds of bisenetv2 against each searched subnet and against itself (default ${DEFAULT-VALUE})")
         int rounds;
 
-        /** Seed of the random subnets bench judges the model on, held out from `networks`' default seed. */
+        /** Seed of the random subnets bench judges the model on: other subnets than `networks` (seed 1) fits the offset on. */
         private static final long HELD_OUT_SEED = 2;
 
         /** The null check's largest acceptable deviation of bisenetv2 against itself, in median or spread. */
@@ -392,17 +392,7 @@ final class LatencyCommand implements Runnable {
             }
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
                 System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
-                List<double[]> networks = new ArrayList<>();
-                if (subnets > 0) {
-                    // Seed 2: other subnets than those `networks` (seed 1) fitted the model's offset on.
-                    NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, minKeep, input, m, device,
-                            HELD_OUT_SEED, line -> {});
-                    Networks.print(r);
-                    r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() + mlp.networkOffsetMs(), n.measuredMs()}));
-                    Metrics random = Metrics.of(networks.stream().mapToDouble(n -> n[0]).toArray(), networks.stream().mapToDouble(n -> n[1]).toArray());
-                    System.out.printf(Locale.ROOT, "all %d random subnets, as the model predicts them (offset %.1f ms): %s — %.0f %% within ±10 %% (goal ≥ 90 %%) %s%n",
-                            subnets, mlp.networkOffsetMs(), random, random.within10(), random.within10() >= 90 ? "PASS" : "FAIL");
-                }
+                List<double[]> networks = subnets > 0 ? randomSubnets(mlp, input, m, device) : new ArrayList<>();
                 SupernetConfig reference = SupernetConfig.preset("bisenetv2");
                 Map<String, Model> searched = new LinkedHashMap<>();
                 try (Model base = ModelDirectory.create(reference, device); Model baseAgain = ModelDirectory.create(reference, device, 2)) {
@@ -423,7 +413,7 @@ final class LatencyCommand implements Runnable {
                     report(r, basePredicted, predicted);
                     networks.add(new double[] {basePredicted, r.referenceMs()});
                     r.candidates().forEach(c -> networks.add(new double[] {predicted.get(c.name()), c.milliseconds()}));
-                    double rho = Metrics.spearman(networks.stream().mapToDouble(n -> n[0]).toArray(), networks.stream().mapToDouble(n -> n[1]).toArray());
+                    double rho = Metrics.spearman(column(networks, 0), column(networks, 1));
                     System.out.printf(Locale.ROOT, "Spearman over all %d networks (random subnets, bisenetv2, searched subnets): %.3f (goal ≥ 0.95) %s%n",
                             networks.size(), rho, rho >= 0.95 ? "PASS" : "FAIL");
                 } finally {
@@ -431,6 +421,26 @@ final class LatencyCommand implements Runnable {
                 }
             }
             return 0;
+        }
+
+        /**
+         * Times {@code --subnets} random subnets held out from the offset's calibration and prints how
+         * many the model predicts within ±10 %; returns their {predicted, measured} pairs.
+         */
+        private List<double[]> randomSubnets(LatencyMlp mlp, Shape input, DjlLatencyMeter m, Device device) {
+            NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, minKeep, input, m, device,
+                    HELD_OUT_SEED, line -> {});
+            Networks.print(r);
+            List<double[]> networks = new ArrayList<>();
+            r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() + mlp.networkOffsetMs(), n.measuredMs()}));
+            Metrics random = Metrics.of(column(networks, 0), column(networks, 1));
+            System.out.printf(Locale.ROOT, "all %d random subnets, as the model predicts them (offset %.1f ms): %s — %.0f %% within ±10 %% (goal ≥ 90 %%) %s%n",
+                    subnets, mlp.networkOffsetMs(), random, random.within10(), random.within10() >= 90 ? "PASS" : "FAIL");
+            return networks;
+        }
+
+        private static double[] column(List<double[]> rows, int i) {
+            return rows.stream().mapToDouble(row -> row[i]).toArray();
         }
 
         /** A latency-only target search on the supernet, decided and extracted; prints what the search reached. */
