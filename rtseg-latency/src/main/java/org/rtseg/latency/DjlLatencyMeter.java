@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.rtseg.core.Engines;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
-import org.rtseg.core.nn.ConvBnAct;
+import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.nn.FusedOps;
 
 /**
@@ -191,22 +191,10 @@ public final class DjlLatencyMeter implements LatencyMeter {
     Units.Built build(BlockSpec spec) {
         Units.Built built = Units.build(spec);
         if (form == Form.DEPLOY) {
-            foldNorms(built.block());
+            // A unit's weights are random, so there are no folded values to compute.
+            DeployGraph.removeNorms(built.block());
         }
         return built;
-    }
-
-    /**
-     * Gives every convolution unit under a block its deploy structure, as {@code DeployGraph} does
-     * for a network; a unit's weights are random, so folded values need not be computed.
-     */
-    private static void foldNorms(Block block) {
-        if (block instanceof ConvBnAct unit) {
-            unit.removeNormForFolding();
-        }
-        for (Block child : block.getChildren().values()) {
-            foldNorms(child);
-        }
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.rtseg.core.deploy.DeployGraph;
 
 /**
  * Whole networks timed side by side with a reference network, in rounds: each round times the
@@ -68,6 +69,29 @@ public final class InterleavedTiming {
         if (rounds < 1) {
             throw new IllegalArgumentException("interleaved timing needs at least one round");
         }
+        // Each network in the meter's form once, not once per timing.
+        List<Model> exported = new ArrayList<>();
+        try {
+            Map<String, Model> timed = new LinkedHashMap<>();
+            candidates.forEach((name, model) -> timed.put(name, inForm(model, meter, exported)));
+            return rounds(inForm(reference, meter, exported), inForm(referenceAgain, meter, exported), timed, input, meter, rounds);
+        } finally {
+            exported.forEach(Model::close);
+        }
+    }
+
+    /** The model as the meter times it: itself, or its deploy graph, added to {@code exported} for closing. */
+    private static Model inForm(Model model, DjlLatencyMeter meter, List<Model> exported) {
+        if (meter.form() != DjlLatencyMeter.Form.DEPLOY || DeployGraph.isDeploy(model)) {
+            return model;
+        }
+        Model deploy = DeployGraph.export(model, model.getNDManager().getDevice());
+        exported.add(deploy);
+        return deploy;
+    }
+
+    private static Result rounds(Model reference, Model referenceAgain, Map<String, Model> candidates, Shape input, DjlLatencyMeter meter,
+            int rounds) {
         List<Double> referenceMs = new ArrayList<>();
         double[] nullRatios = new double[rounds];
         Map<String, double[]> ms = new LinkedHashMap<>();

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.rtseg.core.KernelCheck;
 import org.rtseg.core.TensorMemory;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
@@ -313,7 +314,7 @@ public final class LatencyDataset {
         m.put("cpu", cpuModel());
         // Latencies hold only for the kernels that ran them: the same CPU name covers hosts of other
         // generations here, and the SSE4.1 cap (README, "Platform note") changes every kernel.
-        m.put(ONEDNN_ISA_CAP, System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "none"));
+        m.put(ONEDNN_ISA_CAP, System.getenv().getOrDefault(KernelCheck.ISA_VARIABLE, "none"));
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version"));

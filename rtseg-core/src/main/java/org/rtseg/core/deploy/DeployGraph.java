@@ -213,11 +213,7 @@ public final class DeployGraph {
         Engines.pytorch();
         Model model = Model.newInstance(ModelDirectory.MODEL_NAME, device, Engines.PYTORCH);
         Supernet net = Supernet.of(deployConfig);
-        blocks(net).values().forEach(b -> {
-            if (b instanceof ConvBnAct conv) {
-                conv.removeNormForFolding();
-            }
-        });
+        removeNorms(net);
         net.useChannelsLast(true);
         model.setBlock(net);
         net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, Supernet.STRIDE, Supernet.STRIDE));
@@ -283,6 +279,25 @@ public final class DeployGraph {
     }
 
     /** Every block under a network by dotted path; a {@link ConvBnAct} is one unit. */
+    /**
+     * Gives every convolution unit of a block, the block itself included, the deploy graph's
+     * structure: its BatchNorm removed ({@link ConvBnAct#removeNormForFolding}), before initialisation.
+     * No weights are folded; {@link #export} folds a trained network's.
+     *
+     * @param block a block not yet initialised
+     */
+    public static void removeNorms(Block block) {
+        if (block instanceof ConvBnAct conv) {
+            conv.removeNormForFolding();
+            return;
+        }
+        blocks(block).values().forEach(b -> {
+            if (b instanceof ConvBnAct conv) {
+                conv.removeNormForFolding();
+            }
+        });
+    }
+
     private static Map<String, Block> blocks(Block root) {
         Map<String, Block> all = new LinkedHashMap<>();
         collect("", root, all);
