@@ -2,7 +2,6 @@ package org.rtseg.examples;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,26 +20,24 @@ import org.rtseg.core.io.ModelDirectory;
 import org.rtseg.latency.DjlLatencyMeter;
 import org.rtseg.latency.InterleavedTiming;
 import org.rtseg.latency.LatencyCollector;
-import org.rtseg.latency.LatencyCost;
 import org.rtseg.latency.LatencyDataset;
 import org.rtseg.latency.LatencyMlp;
 import org.rtseg.latency.Metrics;
 import org.rtseg.latency.NetworkCalibration;
 import org.rtseg.latency.NetworkUnits;
 import org.rtseg.latency.Sample;
+import org.rtseg.latency.SearchSeededSampling;
 import org.rtseg.latency.SpecSampler;
 import org.rtseg.latency.Splits;
 import org.rtseg.latency.TargetSearch;
-import org.rtseg.search.SearchSpace;
-import org.rtseg.search.SubnetExtractor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code rtseg latency}: measure unit latencies, fit the MLP predictor, evaluate it, calibrate whole networks, benchmark. */
+/** {@code rtseg latency}: measure unit latencies, fit the MLP predictor, evaluate it, refine it where searches go, calibrate whole networks, benchmark. */
 @Command(name = "latency", mixinStandardHelpOptions = true,
-        description = "Latency model of a device (paper eq. 9): collect, fit, eval, networks, bench.",
-        subcommands = {LatencyCommand.Collect.class, LatencyCommand.Fit.class, LatencyCommand.Eval.class, LatencyCommand.Networks.class,
-                LatencyCommand.Bench.class})
+        description = "Latency model of a device (paper eq. 9): collect, fit, eval, refine, networks, bench.",
+        subcommands = {LatencyCommand.Collect.class, LatencyCommand.Fit.class, LatencyCommand.Eval.class, LatencyCommand.Refine.class,
+                LatencyCommand.Networks.class, LatencyCommand.Bench.class})
 final class LatencyCommand implements Runnable {
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -156,6 +153,10 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "seed of the unit list (default ${DEFAULT-VALUE})")
         long seed;
 
+        @Option(names = "--types", split = ",",
+                description = "only units of these types (e.g. conv), to measure more where the predictor errs; default: every type")
+        List<String> types;
+
         @Option(names = "--form", defaultValue = "eval",
                 description = "eval (the graph training runs) or deploy (BatchNorm folded, in-place ReLU, channels-last: what rtseg export ships)"
                         + " (default ${DEFAULT-VALUE})")
@@ -169,7 +170,8 @@ final class LatencyCommand implements Runnable {
             meter.threads();
             DjlLatencyMeter m = meter.meter(DjlLatencyMeter.Form.of(form));
             SupernetConfig net = network(preset, config);
-            SpecSampler sampler = new SpecSampler(net, sizes(sizes), minKeep, seed);
+            SpecSampler all = new SpecSampler(net, sizes(sizes), minKeep, seed);
+            SpecSampler sampler = types == null ? all : all.ofTypes(types);
             ObjectNode meta = LatencyDataset.hostMetadata(m.device());
             ObjectNode old = LatencyDataset.metadata(out);
             if (old.has("device") && (!old.path("device").asText().equals(meta.path("device").asText())
@@ -192,6 +194,7 @@ final class LatencyCommand implements Runnable {
             meta.put("min_keep", minKeep);
             meta.put("seed", seed);
             meta.put("samples", samples);
+            meta.put("types", types == null ? "all" : String.join(",", types));
             LatencyDataset.writeMetadata(out, meta);
             LatencyCollector.Progress p = LatencyCollector.collect(m, sampler.samples(samples), out, q -> System.err.printf(Locale.ROOT,
                     "\r%s %d/%d  measured %d  %.1f units/min ", bar(q.done(), q.total()), q.done(), q.total(), q.measured(), q.perMinute()));
@@ -225,10 +228,16 @@ final class LatencyCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            List<Sample> all = LatencyDataset.read(data);
             LatencyMlp.FitOptions d = LatencyMlp.FitOptions.DEFAULT;
-            LatencyMlp.FitOptions o = new LatencyMlp.FitOptions(d.hidden(), maxSteps, d.batch(), learningRate, d.patience(), d.evalEvery(), seed);
+            fitAndSave(data, out, new LatencyMlp.FitOptions(d.hidden(), maxSteps, d.batch(), learningRate, d.patience(), d.evalEvery(), seed), 1);
+            return 0;
+        }
+
+        /** Fits on the dataset's train/validation split, records the held-out figures, sets the scale and saves; prints what it did. */
+        static void fitAndSave(Path data, Path out, LatencyMlp.FitOptions o, double scale) throws IOException {
+            List<Sample> all = LatencyDataset.read(data);
             try (LatencyMlp mlp = LatencyMlp.fit(part(all, Splits.TRAIN), part(all, Splits.VALIDATION), o, LatencyDataset.metadata(data))) {
+                mlp.setNetworkScale(scale);
                 List<Sample> test = part(all, Splits.TEST);
                 Metrics m = test.isEmpty() ? null : evaluate(mlp, test);
                 if (m != null) {
@@ -244,6 +253,61 @@ final class LatencyCommand implements Runnable {
                         + mlp.description().training().path("steps").asInt() + " steps, " + mlp.description().training().path("seconds").asDouble()
                         + " s; saved to " + out);
                 System.out.println(m == null ? "held-out: no samples" : "held-out: " + m);
+            }
+        }
+    }
+
+    @Command(name = "refine", mixinStandardHelpOptions = true,
+            description = "Sampling seeded by the search: latency-only searches at fractions of bisenetv2's measured latency, their subnets' units "
+                    + "measured into the dataset, the model fitted again; repeated. Run 'networks --write' afterwards.")
+    static final class Refine implements Callable<Integer> {
+        @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
+
+        @Option(names = "--model", required = true, description = "a model folder, replaced by each round's fit")
+        Path model;
+
+        @Option(names = "--data", required = true, description = "the dataset the model was fitted on, appended to")
+        Path data;
+
+        @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class, description = "input HxW (default ${DEFAULT-VALUE})")
+        InputSize size;
+
+        @Option(names = "--targets", defaultValue = "0.9,0.7,0.5,0.4,0.3", split = ",",
+                description = "search targets as fractions of bisenetv2's measured latency; other than bench's, which judge the result"
+                        + " (default ${DEFAULT-VALUE})")
+        List<Double> targets;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "search, measure, fit rounds (default ${DEFAULT-VALUE})")
+        int rounds;
+
+        @Option(names = "--seed", defaultValue = "42", description = "seed of each fit (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            if (rounds < 1 || targets.isEmpty()) {
+                throw new IllegalArgumentException("--rounds must be positive and --targets not empty");
+            }
+            meter.threads();
+            DjlLatencyMeter m = meter.meter(LatencyDataset.form(LatencyDataset.metadata(data)));
+            Device device = Engines.device(meter.device);
+            Shape input = size.batch(1);
+            double base;
+            try (Model reference = ModelDirectory.create(SupernetConfig.preset("bisenetv2"), device)) {
+                base = NetworkCalibration.measure(reference, input, m).medianMs();
+            }
+            System.out.printf(Locale.ROOT, "bisenetv2 measured %.1f ms; targets %s of it%n", base, targets);
+            List<Double> targetsMs = targets.stream().map(f -> f * base).toList();
+            for (int r = 1; r <= rounds; r++) {
+                double scale;
+                try (LatencyMlp mlp = LatencyMlp.load(model)) {
+                    scale = mlp.networkScale();
+                    for (SearchSeededSampling.Probe p : SearchSeededSampling.round(mlp, SupernetConfig.preset("supernet"), targetsMs, input, device, m, data)) {
+                        System.out.printf(Locale.ROOT, "round %d, target %.1f ms: Σ units predicted %.1f ms, measured %.1f ms (%.3f); %d units, %d new%n",
+                                r, p.targetMs(), p.predictedMs(), p.measuredMs(), p.measuredMs() / p.predictedMs(), p.units(), p.added());
+                    }
+                }
+                Fit.fitAndSave(data, model, LatencyMlp.FitOptions.DEFAULT.withSeed(seed), scale);
             }
             return 0;
         }
@@ -275,7 +339,7 @@ final class LatencyCommand implements Runnable {
     }
 
     @Command(name = "networks", mixinStandardHelpOptions = true,
-            description = "Times random extracted subnets whole against the sum of their predicted units; fits the per-network offset.")
+            description = "Times random extracted subnets whole against the sum of their predicted units; fits the per-network scale.")
     static final class Networks implements Callable<Integer> {
         @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
 
@@ -298,7 +362,7 @@ final class LatencyCommand implements Runnable {
                 description = "smallest fraction of a width the random subnets keep; 0: down to one channel (default ${DEFAULT-VALUE})")
         double minKeep;
 
-        @Option(names = "--write", description = "store the fitted offset in the model")
+        @Option(names = "--write", description = "store the fitted scale in the model")
         boolean write;
 
         @Override
@@ -310,18 +374,18 @@ final class LatencyCommand implements Runnable {
                         meter.meter(mlp), Engines.device(meter.device), seed, System.out::println);
                 print(r);
                 if (write) {
-                    mlp.setNetworkOffsetMs(r.offsetMs());
+                    mlp.setNetworkScale(r.scale());
                     mlp.save(model);
-                    System.out.println("offset written to " + model);
+                    System.out.println("scale written to " + model);
                 }
             }
             return 0;
         }
 
         static void print(NetworkCalibration.Result r) {
-            System.out.printf(Locale.ROOT, "networks: %d; offset %.2f ms (median residual of the even-indexed half)%n", r.networks().size(), r.offsetMs());
-            System.out.println("Σ units alone    (odd half): " + r.withoutOffset());
-            System.out.println("Σ units + offset (odd half): " + r.withOffset());
+            System.out.printf(Locale.ROOT, "networks: %d; scale %.3f (median of measured / Σ units)%n", r.networks().size(), r.scale());
+            System.out.println("Σ units alone:             " + r.unscaled());
+            System.out.println("Σ units × scale, in-sample: " + r.scaled());
         }
     }
 
@@ -361,7 +425,7 @@ final class LatencyCommand implements Runnable {
                 description = "interleaved rounds of bisenetv2 against each searched subnet and against itself (default ${DEFAULT-VALUE})")
         int rounds;
 
-        /** Seed of the random subnets bench judges the model on: other subnets than `networks` (seed 1) fits the offset on. */
+        /** Seed of the random subnets bench judges the model on: other subnets than `networks` (seed 1) fits the scale on. */
         private static final long HELD_OUT_SEED = 2;
 
         /** The null check's largest acceptable deviation of bisenetv2 against itself, in median or spread. */
@@ -405,9 +469,12 @@ final class LatencyCommand implements Runnable {
                     Map<String, Double> predicted = new LinkedHashMap<>();
                     for (double fraction : targets) {
                         String name = String.format(Locale.ROOT, "%.2f×", fraction);
-                        Model sub = searchedSubnet(mlp, fraction * baseMeasured, input, device, name);
+                        long s0 = System.nanoTime();
+                        Model sub = TargetSearch.subnet(mlp, SupernetConfig.preset("supernet"), fraction * baseMeasured, input, device);
                         searched.put(name, sub);
                         predicted.put(name, mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), input)));
+                        System.out.printf(Locale.ROOT, "target %s bisenetv2 = %.1f ms: search reached %.1f ms (%.0f ms)%n", name, fraction * baseMeasured,
+                                predicted.get(name), (System.nanoTime() - s0) / 1e6);
                     }
                     InterleavedTiming.Result r = InterleavedTiming.run(base, baseAgain, searched, input, m, rounds);
                     report(r, basePredicted, predicted);
@@ -424,7 +491,7 @@ final class LatencyCommand implements Runnable {
         }
 
         /**
-         * Times {@code --subnets} random subnets held out from the offset's calibration and prints how
+         * Times {@code --subnets} random subnets held out from the scale's calibration and prints how
          * many the model predicts within ±10 %; returns their {predicted, measured} pairs.
          */
         private List<double[]> randomSubnets(LatencyMlp mlp, Shape input, DjlLatencyMeter m, Device device) {
@@ -432,33 +499,15 @@ final class LatencyCommand implements Runnable {
                     HELD_OUT_SEED, line -> {});
             Networks.print(r);
             List<double[]> networks = new ArrayList<>();
-            r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() + mlp.networkOffsetMs(), n.measuredMs()}));
+            r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() * mlp.networkScale(), n.measuredMs()}));
             Metrics random = Metrics.of(column(networks, 0), column(networks, 1));
-            System.out.printf(Locale.ROOT, "all %d random subnets, as the model predicts them (offset %.1f ms): %s — %.0f %% within ±10 %% (goal ≥ 90 %%) %s%n",
-                    subnets, mlp.networkOffsetMs(), random, random.within10(), random.within10() >= 90 ? "PASS" : "FAIL");
+            System.out.printf(Locale.ROOT, "all %d random subnets, as the model predicts them (scale %.3f): %s — %.0f %% within ±10 %% (goal ≥ 90 %%) %s%n",
+                    subnets, mlp.networkScale(), random, random.within10(), random.within10() >= 90 ? "PASS" : "FAIL");
             return networks;
         }
 
         private static double[] column(List<double[]> rows, int i) {
             return rows.stream().mapToDouble(row -> row[i]).toArray();
-        }
-
-        /** A latency-only target search on the supernet, decided and extracted; prints what the search reached. */
-        private static Model searchedSubnet(LatencyMlp mlp, double target, Shape input, Device device, String name) {
-            try (Model full = ModelDirectory.create(SupernetConfig.preset("supernet"), device)) {
-                SearchSpace space = new SearchSpace(ModelDirectory.network(full), 1);
-                space.initialize(full.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 64, 64));
-                long s0 = System.nanoTime();
-                double reached;
-                try (LatencyCost cost = new LatencyCost(mlp, space, input)) {
-                    reached = TargetSearch.reach(space, cost, target, 400, 0.02f);
-                }
-                System.out.printf(Locale.ROOT, "target %s bisenetv2 = %.1f ms: search reached %.1f ms (%.0f ms)%n", name, target, reached,
-                        (System.nanoTime() - s0) / 1e6);
-                space.decide();
-                space.detach();
-                return ModelDirectory.create(new SubnetExtractor(space).config(), device);
-            }
         }
 
         private void report(InterleavedTiming.Result r, double basePredicted, Map<String, Double> predicted) {

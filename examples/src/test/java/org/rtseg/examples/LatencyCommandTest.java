@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,18 @@ class LatencyCommandTest {
         assertTrue(Integer.parseInt(now.group(1)) <= 10, more.out());
         assertTrue(Files.readAllLines(data.resolve(LatencyDataset.CSV)).size() - 1 > rows);
 
+        // more of one unit type, where a predictor errs
+        List<String> before = Files.readAllLines(data.resolve(LatencyDataset.CSV));
+        CoreCommandsTest.Run convs = CoreCommandsTest.run(args("latency collect --threads 1 --samples 12 --types conv --seed 5 --sizes 64x128 --out "
+                + data + " " + FAST));
+        assertEquals(0, convs.code(), convs.err());
+        List<String> after = Files.readAllLines(data.resolve(LatencyDataset.CSV));
+        List<String> added = after.subList(before.size(), after.size());
+        assertTrue(added.size() >= 8 && added.stream().allMatch(l -> l.startsWith("conv,")), added.toString());
+        assertEquals("conv", new ObjectMapper().readTree(data.resolve(LatencyDataset.METADATA).toFile()).get("types").asText());
+        CoreCommandsTest.Run unknown = CoreCommandsTest.run(args("latency collect --threads 1 --samples 2 --types nope --out " + data + " " + FAST));
+        assertTrue(unknown.code() != 0 && unknown.err().contains("nope") && unknown.err().contains("conv"), unknown.err());
+
         CoreCommandsTest.Run fit = CoreCommandsTest.run(args("latency fit --data " + data + " --out " + model + " --max-steps 300"));
         assertEquals(0, fit.code(), fit.err());
         assertTrue(fit.out().contains("held-out: n=") && fit.out().contains("MAPE") && fit.out().contains("Spearman"), fit.out());
@@ -61,11 +74,22 @@ class LatencyCommandTest {
         String heldOut = fit.out().substring(fit.out().indexOf("held-out:")).trim();
         assertEquals(heldOut, eval.out().trim(), "fit and eval agree on the held-out split");
 
+        // sampling seeded by the search: the searched subnet's units join the data, and the model is fitted again
+        long beforeRefine = Files.readAllLines(data.resolve(LatencyDataset.CSV)).size();
+        CoreCommandsTest.Run refine = CoreCommandsTest.run(args("latency refine --threads 1 --model " + model + " --data " + data
+                + " --size 64x128 --rounds 1 --targets 0.3 " + FAST));
+        assertEquals(0, refine.code(), refine.err());
+        Matcher probe = Pattern.compile("round 1, target [0-9.]+ ms: Σ units predicted [0-9.]+ ms, measured [0-9.]+ ms \\([0-9.]+\\); (\\d+) units, (\\d+) new")
+                .matcher(refine.out());
+        assertTrue(probe.find() && refine.out().contains("held-out: n="), refine.out());
+        assertEquals(beforeRefine + Integer.parseInt(probe.group(2)), Files.readAllLines(data.resolve(LatencyDataset.CSV)).size(), refine.out());
+        assertTrue(Integer.parseInt(probe.group(1)) >= 5, refine.out());
+
         CoreCommandsTest.Run nets = CoreCommandsTest.run(args("latency networks --threads 1 --model " + model
                 + " --subnets 2 --size 64x128 --write " + FAST));
         assertEquals(0, nets.code(), nets.err());
-        assertTrue(nets.out().contains("subnet1") && nets.out().contains("bisenetv2") && nets.out().contains("offset written"), nets.out());
-        assertTrue(new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkOffsetMs").asDouble() != 0);
+        assertTrue(nets.out().contains("subnet1") && nets.out().contains("bisenetv2") && nets.out().contains("scale written"), nets.out());
+        assertTrue(new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkScale").asDouble() != 1);
 
         CoreCommandsTest.Run bench = CoreCommandsTest.run(args("latency bench --threads 1 --model " + model + " --data " + data
                 + " --size 64x128 --subnets 2 --targets 0.8 --throughput-units 3 --rounds 2 " + FAST));

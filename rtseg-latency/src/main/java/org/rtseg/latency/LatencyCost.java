@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.rtseg.core.Engines;
 import org.rtseg.core.nn.ChannelGraph;
+import org.rtseg.core.nn.Tensors;
 import org.rtseg.core.nn.ChannelGraph.Space;
 import org.rtseg.search.CostModel;
 import org.rtseg.search.GumbelChoice;
@@ -24,7 +25,7 @@ import org.rtseg.search.SearchSpace;
  * at — Σ over the units of {@link NetworkUnits#allCandidates} of p·MLP(features), where the channel
  * features of every unit are the soft counts Σb of their channel spaces (so the gradient reaches
  * the mask weights through the straight-through estimator) and p is the unit's path probability
- * softmax(α) (1 outside mixed blocks), plus the model's per-network offset. At binarised masks and
+ * softmax(α) (1 outside mixed blocks), times the model's per-network scale. At binarised masks and
  * one-hot probabilities it equals {@link LatencyMlp#predictNetwork} of the extracted network.
  *
  * <p>All units go through the MLP in one batch; the features are one matrix product of the log
@@ -188,7 +189,8 @@ public final class LatencyCost implements CostModel, AutoCloseable {
         if (paths > 0) {
             weight = probabilities.reshape(1, paths).matMul(k.get(3)).reshape(units).add(weight);
         }
-        return ms.mul(weight).sum().add((float) mlp.networkOffsetMs());
+        NDArray sum = ms.mul(weight).sum();
+        return sum.mul(Tensors.scalar(sum, mlp.networkScale()));
     }
 
     private synchronized NDList constants(Device device) {

@@ -32,13 +32,15 @@ import java.util.SplittableRandom;
 import org.rtseg.core.Engines;
 import org.rtseg.core.blocks.BlockSpec;
 import org.rtseg.core.io.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The latency predictor (paper §Latency constraint): five fully connected layers with ReLU between
  * them on the {@link Features} of a unit, trained on log-milliseconds with Adam and early stopping
  * on a validation split. On disk: {@code latency-mlp.params} (the weights) beside {@code
  * latency-mlp.json} (architecture, feature normalisation and vocabulary, where the latencies were
- * measured, training figures, the per-network offset); loading gives back the exact weights.
+ * measured, training figures, the per-network scale); loading gives back the exact weights.
  */
 public final class LatencyMlp implements AutoCloseable {
 
@@ -48,8 +50,8 @@ public final class LatencyMlp implements AutoCloseable {
     /** The description file of a model folder. */
     public static final String DESCRIPTION = "latency-mlp.json";
 
-    /** The file format written. */
-    public static final int FORMAT = 1;
+    /** The file format written: 2 since the per-network scale replaced format 1's per-network offset. */
+    public static final int FORMAT = 2;
 
     /**
      * What a model folder's JSON holds.
@@ -59,10 +61,10 @@ public final class LatencyMlp implements AutoCloseable {
      * @param features vocabulary and normalisation
      * @param measuredOn the dataset's metadata: device, threads, engine, date…
      * @param training training figures
-     * @param networkOffsetMs the constant added to a whole network's sum of unit latencies
+     * @param networkScale the factor a whole network's sum of unit latencies is multiplied by
      */
     public record Description(int format, List<Integer> hidden, Features features, ObjectNode measuredOn, ObjectNode training,
-            double networkOffsetMs) {}
+            double networkScale) {}
 
     /**
      * Training settings.
@@ -111,7 +113,19 @@ public final class LatencyMlp implements AutoCloseable {
         public FitOptions withMaxSteps(int steps) {
             return new FitOptions(hidden, steps, batch, learningRate, patience, evalEvery, seed);
         }
+
+        /**
+         * These settings with another seed.
+         *
+         * @param seed seed of the initial weights and batch order
+         * @return new settings, otherwise the same
+         */
+        public FitOptions withSeed(long seed) {
+            return new FitOptions(hidden, maxSteps, batch, learningRate, patience, evalEvery, seed);
+        }
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LatencyMlp.class);
 
     private final ai.djl.Model model;
     private final SequentialBlock net;
@@ -162,22 +176,27 @@ public final class LatencyMlp implements AutoCloseable {
     }
 
     /**
-     * The constant added to a whole network's sum of unit latencies, ms.
+     * The factor a whole network's sum of unit latencies is multiplied by (see {@link
+     * NetworkCalibration}).
      *
-     * @return the offset in milliseconds; 0 until calibrated, may be negative
+     * @return the scale; 1 until calibrated
      */
-    public double networkOffsetMs() {
-        return description.networkOffsetMs();
+    public double networkScale() {
+        return description.networkScale();
     }
 
     /**
-     * Sets the per-network offset (see {@link NetworkCalibration}).
+     * Sets the per-network scale.
      *
-     * @param offset the offset in milliseconds, may be negative
+     * @param scale the factor, positive and finite
+     * @throws IllegalArgumentException if the scale is not positive and finite
      */
-    public void setNetworkOffsetMs(double offset) {
+    public void setNetworkScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("the per-network scale must be positive and finite, was " + scale);
+        }
         description = new Description(description.format(), description.hidden(), description.features(), description.measuredOn(),
-                description.training(), offset);
+                description.training(), scale);
     }
 
     /**
@@ -212,7 +231,7 @@ public final class LatencyMlp implements AutoCloseable {
         Features features = Features.fit(all);
         ObjectNode training = LatencyDataset.JSON.createObjectNode();
         Description d = new Description(FORMAT, options.hidden(), features, measuredOn == null ? LatencyDataset.JSON.createObjectNode()
-                : measuredOn.deepCopy(), training, 0);
+                : measuredOn.deepCopy(), training, 1);
         LatencyMlp mlp = create(d, Device.cpu());
         try {
             mlp.train(trainSpecs, train, valSpecs, validation, options, training);
@@ -438,14 +457,25 @@ public final class LatencyMlp implements AutoCloseable {
     }
 
     /**
-     * Predicted milliseconds of a whole network: its units' sum plus the per-network offset.
+     * Predicted milliseconds of a whole network: its units' sum times the per-network scale.
      *
      * @param units the network's timed units ({@link NetworkUnits})
      * @return the predicted latency of the network in milliseconds
      * @throws IllegalArgumentException if a unit's type or a parameter was not in the training data
      */
     public double predictNetwork(List<BlockSpec> units) {
-        double sum = networkOffsetMs();
+        return networkScale() * unitSum(units);
+    }
+
+    /**
+     * The sum of a network's predicted unit latencies, unscaled.
+     *
+     * @param units the network's timed units ({@link NetworkUnits})
+     * @return Σ of the units' predicted milliseconds
+     * @throws IllegalArgumentException if a unit's type or a parameter was not in the training data
+     */
+    public double unitSum(List<BlockSpec> units) {
+        double sum = 0;
         for (double v : predict(units)) {
             sum += v;
         }
@@ -468,13 +498,24 @@ public final class LatencyMlp implements AutoCloseable {
         AtomicFiles.writeString(dir.resolve(DESCRIPTION), LatencyDataset.JSON.writeValueAsString(description));
     }
 
+    /** Format 1 kept a per-network offset; its weights and features are format 2's, its offset has no scale equivalent. */
+    private static ObjectNode fromFormat1(ObjectNode tree, Path json, Path dir) {
+        double offset = tree.path("networkOffsetMs").asDouble();
+        tree.remove("networkOffsetMs");
+        tree.put("networkScale", 1.0);
+        tree.put("format", FORMAT);
+        LOG.warn("{}: format 1, whose per-network offset ({} ms) this library replaces by a per-network scale: the scale is 1 until "
+                + "'rtseg latency networks --model {} --write' calibrates it", json, offset, dir);
+        return tree;
+    }
+
     /**
      * Loads a model folder onto the CPU.
      *
      * @param dir a folder written by {@link #save}
      * @return the predictor, weights frozen; the caller closes it
-     * @throws IOException if the folder holds no description, its format is not {@link #FORMAT},
-     *     or the weights cannot be read
+     * @throws IOException if the folder holds no description, its format is neither 1 (read with
+     *     scale 1, and a warning) nor {@link #FORMAT}, or the weights cannot be read
      */
     public static LatencyMlp load(Path dir) throws IOException {
         return load(dir, Device.cpu());
@@ -486,8 +527,8 @@ public final class LatencyMlp implements AutoCloseable {
      * @param dir a folder written by {@link #save}
      * @param device where the weights live
      * @return the predictor, weights frozen; the caller closes it
-     * @throws IOException if the folder holds no description, its format is not {@link #FORMAT},
-     *     or the weights cannot be read
+     * @throws IOException if the folder holds no description, its format is neither 1 (read with
+     *     scale 1, and a warning) nor {@link #FORMAT}, or the weights cannot be read
      */
     public static LatencyMlp load(Path dir, Device device) throws IOException {
         Path json = dir.resolve(DESCRIPTION);
@@ -495,10 +536,14 @@ public final class LatencyMlp implements AutoCloseable {
             throw new NoSuchFileException(json.toString(), null, "not a latency model (no " + DESCRIPTION
                     + "); fit one with 'rtseg latency fit'");
         }
-        Description d = LatencyDataset.JSON.readValue(json.toFile(), Description.class);
-        if (d.format() != FORMAT) {
-            throw new IOException(json + ": format " + d.format() + ", this library reads format " + FORMAT);
+        ObjectNode tree = (ObjectNode) LatencyDataset.JSON.readTree(json.toFile());
+        int format = tree.path("format").asInt();
+        if (format == 1) {
+            tree = fromFormat1(tree, json, dir);
+        } else if (format != FORMAT) {
+            throw new IOException(json + ": format " + format + ", this library reads formats 1 and " + FORMAT);
         }
+        Description d = LatencyDataset.JSON.treeToValue(tree, Description.class);
         LatencyMlp mlp = create(d, device);
         try (InputStream is = Files.newInputStream(dir.resolve(PARAMS)); DataInputStream in = new DataInputStream(is)) {
             mlp.net.loadParameters(mlp.model.getNDManager(), in);

@@ -30,7 +30,7 @@ import org.rtseg.core.supernet.Supernet;
  * block's path (its registered type; with {@code allCandidates} every candidate), the context
  * embedding ({@code ce}), the aggregation ({@code bga}) and the main {@code head}. Aux heads are
  * not part of the eval graph, and a {@code skip} path is no unit (the identity costs nothing). Summed, the units' MACs are the network's eval MACs; summed, their
- * latencies approximate the network's, up to a per-network offset (framework overhead, padding).
+ * latencies approximate the network's, up to a per-network scale (framework overhead, cache state).
  *
  * <p>Each unit also says where its channel counts come from in the network's {@link
  * org.rtseg.core.nn.ChannelGraph}, so that {@link LatencyCost} can replace them by the soft counts

@@ -2,11 +2,13 @@ package org.rtseg.latency;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.rtseg.core.blocks.BlockArgs;
 import org.rtseg.core.blocks.BlockSpec;
 import org.rtseg.core.config.SupernetConfig;
@@ -56,6 +58,32 @@ public final class SpecSampler {
             }
         }
         templates.addAll(unique.values());
+    }
+
+    private SpecSampler(SpecSampler from, List<NetworkUnits.Unit> templates) {
+        this.seed = from.seed;
+        this.minKeep = from.minKeep;
+        this.graph = from.graph;
+        this.templates.addAll(templates);
+    }
+
+    /**
+     * This sampler drawing only from some unit types' templates: for measuring more where a
+     * predictor errs (the detail branch's {@code conv} units, say) without measuring the rest again.
+     *
+     * @param types the unit types to keep, e.g. {@code conv}
+     * @return a new sampler with the same seed and widths whose sample {@code i} depends on (seed,
+     *     types, i)
+     * @throws IllegalArgumentException if a type has no template here (the message lists the types
+     *     there are)
+     */
+    public SpecSampler ofTypes(Collection<String> types) {
+        TreeSet<String> known = new TreeSet<>();
+        templates.forEach(t -> known.add(t.spec().type()));
+        if (types.isEmpty() || !known.containsAll(types)) {
+            throw new IllegalArgumentException("unit types " + types + ": this search space has units of " + known);
+        }
+        return new SpecSampler(this, templates.stream().filter(t -> types.contains(t.spec().type())).toList());
     }
 
     /**

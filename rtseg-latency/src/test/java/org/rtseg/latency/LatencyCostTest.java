@@ -37,7 +37,7 @@ class LatencyCostTest {
     @BeforeAll
     static void fit() {
         mlp = LatencyMlpTest.fitSynthetic(Fixtures.tiny(), 400, 800, new ArrayList<>());
-        mlp.setNetworkOffsetMs(0.5);
+        mlp.setNetworkScale(1.1);
     }
 
     @AfterAll
@@ -277,10 +277,18 @@ class LatencyCostTest {
         try (Model model = ModelDirectory.create(Fixtures.tiny(), Device.cpu())) {
             SearchSpace space = new SearchSpace(ModelDirectory.network(model), 1);
             space.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(2, 3, 64, 64));
+            double full;
+            double reached;
             try (LatencyCost cost = new LatencyCost(mlp, space, INPUT)) {
-                double full = cost.cost(space, new ParameterStore(model.getNDManager(), false)).getFloat();
-                double reached = TargetSearch.reach(space, cost, 0.6 * full, 400, 0.02f);
+                full = cost.cost(space, new ParameterStore(model.getNDManager(), false)).getFloat();
+                reached = TargetSearch.reach(space, cost, 0.6 * full, 400, 0.02f);
                 assertEquals(0.6 * full, reached, 0.05 * 0.6 * full);
+            }
+            space.decide();
+            try (Model sub = ModelDirectory.create(new SubnetExtractor(space).config(), Device.cpu())) {
+                double extracted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), INPUT));
+                // what reach returns is the decided network's prediction, not a mixture over paths
+                assertEquals(reached, extracted, 1e-4 * extracted, "the extracted subnet is what the search reached");
             }
             ChannelMask first = space.masks().get(0);
             first.weight().getArray().set(new float[first.channels()]);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +47,7 @@ class LatencyMlpTest {
             assertTrue(m.spearman() >= 0.98, m.toString());
             assertTrue(mlp.description().training().get("steps").asInt() <= 4000);
 
-            mlp.setNetworkOffsetMs(1.25);
+            mlp.setNetworkScale(1.25);
             mlp.save(dir);
             try (LatencyMlp loaded = LatencyMlp.load(dir)) {
                 List<float[]> a = mlp.weights();
@@ -58,7 +60,7 @@ class LatencyMlpTest {
                 assertEquals(mlp.features().types(), loaded.features().types());
                 assertArrayEquals(mlp.features().mean(), loaded.features().mean());
                 assertArrayEquals(mlp.features().std(), loaded.features().std());
-                assertEquals(1.25, loaded.networkOffsetMs());
+                assertEquals(1.25, loaded.networkScale());
             }
         }
     }
@@ -71,6 +73,35 @@ class LatencyMlpTest {
                     () -> mlp.predict(new BlockSpec("test-unknown", new BlockArgs(8, 8, 1, Map.of()), 8, 8)));
             assertTrue(e.getMessage().contains("test-unknown") && e.getMessage().contains("fit again"), e.getMessage());
         }
+    }
+
+    @Test
+    void aFormatOneModelLoadsWithoutItsOffsetAndScaleOne(@TempDir Path dir) throws Exception {
+        List<Sample> test = new ArrayList<>();
+        List<BlockSpec> units;
+        double sum;
+        try (LatencyMlp mlp = fitSynthetic(Fixtures.tiny(), 200, 50, test)) {
+            units = test.stream().map(Sample::spec).limit(10).toList();
+            sum = mlp.unitSum(units);
+            mlp.setNetworkScale(1.25);
+            assertEquals(1.25 * sum, mlp.predictNetwork(units), 1e-9 * sum);
+            mlp.save(dir);
+        }
+        Path json = dir.resolve(LatencyMlp.DESCRIPTION);
+        Files.writeString(json, Files.readString(json).replaceFirst("\"format\" : 2", "\"format\" : 1")
+                .replaceFirst("\"networkScale\" : 1.25", "\"networkOffsetMs\" : 40.0"));
+        try (LatencyMlp loaded = LatencyMlp.load(dir)) {
+            assertEquals(1, loaded.networkScale());
+            assertEquals(sum, loaded.predictNetwork(units), 1e-9 * sum);
+        }
+        Files.writeString(json, Files.readString(json).replaceFirst("\"format\" : 1", "\"format\" : 3"));
+        IOException e = assertThrows(IOException.class, () -> LatencyMlp.load(dir));
+        assertTrue(e.getMessage().contains("format 3") && e.getMessage().contains(json.toString()), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> {
+            try (LatencyMlp mlp = fitSynthetic(Fixtures.tiny(), 200, 50, new ArrayList<>())) {
+                mlp.setNetworkScale(0);
+            }
+        });
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.rtseg.latency;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDList;
@@ -73,6 +74,22 @@ class SpecSamplerTest {
             return new Opaque();
         }
     };
+
+    @Test
+    void aSamplerOfSomeTypesDrawsOnlyThoseAndTheSameListEveryRun() {
+        SpecSampler all = new SpecSampler(SupernetConfig.preset("supernet"), List.of(new int[] {512, 1024}), 0, 3);
+        List<BlockSpec> convs = all.ofTypes(List.of("conv")).samples(200);
+        assertTrue(convs.stream().allMatch(s -> s.type().equals("conv")), convs.toString());
+        assertTrue(convs.stream().map(s -> s.args().inChannels() + "x" + s.args().outChannels()).distinct().count() > 150,
+                "the widths vary");
+        assertEquals(convs, all.ofTypes(List.of("conv")).samples(200));
+        // One random draw per width, in key order: the first stem's widths are the same in every JVM
+        // (with Map.copyOf's per-JVM salted order they changed from run to run).
+        assertEquals(List.of(1, 2, 5), all.samples(40).stream().filter(s -> s.type().equals("stem")).limit(1)
+                .flatMap(s -> s.args().widths().values().stream()).limit(3).toList());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> all.ofTypes(List.of("convv")));
+        assertTrue(e.getMessage().contains("convv") && e.getMessage().contains("[bga, ce, conv"), e.getMessage());
+    }
 
     @Test
     void aStageTheChannelGraphKeepsWholeIsNotSampledPruned() {

@@ -1,6 +1,8 @@
 package org.rtseg.core.blocks;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a block type is built from: its place in the network (channels in and out, stride), its own
@@ -18,7 +20,9 @@ public record BlockArgs(
         int inChannels, int outChannels, int stride, Map<String, Double> params, Map<String, Integer> widths) {
 
     /**
-     * Copies both maps, so the arguments are immutable.
+     * Copies both maps, so the arguments are immutable, in key order: {@code Map.copyOf}'s order
+     * changes from one JVM to the next, and a random draw per entry (a latency sampler's) must give
+     * the same units in every run.
      *
      * @param inChannels input channels
      * @param outChannels output channels
@@ -27,8 +31,12 @@ public record BlockArgs(
      * @param widths internal widths by local key; empty for an unpruned block
      */
     public BlockArgs {
-        params = Map.copyOf(params);
-        widths = Map.copyOf(widths);
+        params = sorted(params);
+        widths = sorted(widths);
+    }
+
+    private static <V> Map<String, V> sorted(Map<String, V> map) {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(Map.copyOf(map)));
     }
 
     /**
