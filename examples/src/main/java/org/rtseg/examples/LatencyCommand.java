@@ -87,6 +87,23 @@ final class LatencyCommand implements Runnable {
         }
     }
 
+    /** A model, the dataset it was fitted on and the input size: what {@code refine} and {@code bench} work on. */
+    static final class ModelAndData {
+        @Option(names = "--model", required = true, description = "a model folder (refine replaces it with each round's fit)")
+        Path model;
+
+        @Option(names = "--data", required = true, description = "the dataset the model was fitted on (refine appends to it)")
+        Path data;
+
+        @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class, description = "input HxW (default ${DEFAULT-VALUE})")
+        InputSize size;
+
+        /** A meter in the dataset's form, so that its timings and the model's predictions compare. */
+        DjlLatencyMeter meter(MeterOptions options) throws IOException {
+            return options.meter(LatencyDataset.form(LatencyDataset.metadata(data)));
+        }
+    }
+
     /** The search space: a preset, a SupernetConfig file, or the network of a run config file. */
     static SupernetConfig network(String preset, Path config) throws IOException {
         if (config == null) {
@@ -263,14 +280,7 @@ final class LatencyCommand implements Runnable {
     static final class Refine implements Callable<Integer> {
         @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
 
-        @Option(names = "--model", required = true, description = "a model folder, replaced by each round's fit")
-        Path model;
-
-        @Option(names = "--data", required = true, description = "the dataset the model was fitted on, appended to")
-        Path data;
-
-        @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class, description = "input HxW (default ${DEFAULT-VALUE})")
-        InputSize size;
+        @picocli.CommandLine.Mixin ModelAndData on = new ModelAndData();
 
         @Option(names = "--targets", defaultValue = "0.9,0.7,0.5,0.4,0.3", split = ",",
                 description = "search targets as fractions of bisenetv2's measured latency; other than bench's, which judge the result"
@@ -289,9 +299,9 @@ final class LatencyCommand implements Runnable {
                 throw new IllegalArgumentException("--rounds must be positive and --targets not empty");
             }
             meter.threads();
-            DjlLatencyMeter m = meter.meter(LatencyDataset.form(LatencyDataset.metadata(data)));
+            DjlLatencyMeter m = on.meter(meter);
             Device device = Engines.device(meter.device);
-            Shape input = size.batch(1);
+            Shape input = on.size.batch(1);
             double base;
             try (Model reference = ModelDirectory.create(SupernetConfig.preset("bisenetv2"), device)) {
                 base = NetworkCalibration.measure(reference, input, m).medianMs();
@@ -300,14 +310,14 @@ final class LatencyCommand implements Runnable {
             List<Double> targetsMs = targets.stream().map(f -> f * base).toList();
             for (int r = 1; r <= rounds; r++) {
                 double scale;
-                try (LatencyMlp mlp = LatencyMlp.load(model)) {
+                try (LatencyMlp mlp = LatencyMlp.load(on.model)) {
                     scale = mlp.networkScale();
-                    for (SearchSeededSampling.Probe p : SearchSeededSampling.round(mlp, SupernetConfig.preset("supernet"), targetsMs, input, device, m, data)) {
+                    for (SearchSeededSampling.Probe p : SearchSeededSampling.round(mlp, SupernetConfig.preset("supernet"), targetsMs, input, device, m, on.data)) {
                         System.out.printf(Locale.ROOT, "round %d, target %.1f ms: Σ units predicted %.1f ms, measured %.1f ms (%.3f); %d units, %d new%n",
                                 r, p.targetMs(), p.predictedMs(), p.measuredMs(), p.measuredMs() / p.predictedMs(), p.units(), p.added());
                     }
                 }
-                Fit.fitAndSave(data, model, LatencyMlp.FitOptions.DEFAULT.withSeed(seed), scale);
+                Fit.fitAndSave(on.data, on.model, LatencyMlp.FitOptions.DEFAULT.withSeed(seed), scale);
             }
             return 0;
         }
@@ -394,14 +404,7 @@ final class LatencyCommand implements Runnable {
     static final class Bench implements Callable<Integer> {
         @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
 
-        @Option(names = "--model", required = true, description = "a model folder")
-        Path model;
-
-        @Option(names = "--data", required = true, description = "the dataset the model was fitted on")
-        Path data;
-
-        @Option(names = "--size", defaultValue = "512x1024", converter = InputSize.Converter.class, description = "input HxW (default ${DEFAULT-VALUE})")
-        InputSize size;
+        @picocli.CommandLine.Mixin ModelAndData on = new ModelAndData();
 
         @Option(names = "--subnets", defaultValue = "20", description = "random subnets for the whole-network error (default ${DEFAULT-VALUE})")
         int subnets;
@@ -434,19 +437,19 @@ final class LatencyCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             int threads = meter.threads();
-            DjlLatencyMeter m = meter.meter(LatencyDataset.form(LatencyDataset.metadata(data)));
+            DjlLatencyMeter m = on.meter(meter);
             Device device = Engines.device(meter.device);
-            Shape input = size.batch(1);
+            Shape input = on.size.batch(1);
             System.out.printf(Locale.ROOT, "device %s, %d threads, %s, input %s, %s form, C heap %s%n", m.device(), threads, DjlLatencyMeter.engine(),
-                    size, m.form().label(), TensorMemory.applied() ? "reuse" : "system");
-            SpecSampler sampler = new SpecSampler(SupernetConfig.preset("supernet"), List.of(new int[] {size.height(), size.width()}), 0.25, 99);
+                    on.size, m.form().label(), TensorMemory.applied() ? "reuse" : "system");
+            SpecSampler sampler = new SpecSampler(SupernetConfig.preset("supernet"), List.of(new int[] {on.size.height(), on.size.width()}), 0.25, 99);
             long t0 = System.nanoTime();
             for (var spec : sampler.samples(throughputUnits)) {
                 m.measure(spec);
             }
             double minutes = (System.nanoTime() - t0) / 6e10;
-            System.out.printf(Locale.ROOT, "measurement throughput: %.1f units/min (%d units at %s)%n", throughputUnits / minutes, throughputUnits, size);
-            List<Sample> all = LatencyDataset.read(data);
+            System.out.printf(Locale.ROOT, "measurement throughput: %.1f units/min (%d units at %s)%n", throughputUnits / minutes, throughputUnits, on.size);
+            List<Sample> all = LatencyDataset.read(on.data);
             List<Sample> test = part(all, Splits.TEST);
             List<Sample> again = test.subList(0, Math.min(repeatUnits, test.size()));
             if (!again.isEmpty()) {
@@ -454,7 +457,7 @@ final class LatencyCommand implements Runnable {
                 System.out.println("repeatability, held-out units measured again: "
                         + Metrics.of(remeasured, again.stream().mapToDouble(Sample::ms).toArray()));
             }
-            try (LatencyMlp mlp = LatencyMlp.load(model)) {
+            try (LatencyMlp mlp = LatencyMlp.load(on.model)) {
                 System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
                 List<double[]> networks = subnets > 0 ? randomSubnets(mlp, input, m, device) : new ArrayList<>();
                 SupernetConfig reference = SupernetConfig.preset("bisenetv2");
