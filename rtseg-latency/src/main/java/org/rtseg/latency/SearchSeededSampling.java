@@ -53,19 +53,23 @@ public final class SearchSeededSampling {
      */
     public static List<Probe> round(LatencyMlp mlp, SupernetConfig supernet, List<Double> targetsMs, Shape input, Device device,
             LatencyMeter meter, Path dataset) throws IOException {
-        List<Probe> probes = new ArrayList<>();
+        List<List<BlockSpec>> subnets = new ArrayList<>();
+        int[] added = new int[targetsMs.size()];
         for (double target : targetsMs) {
-            List<BlockSpec> units;
             try (Model sub = TargetSearch.subnet(mlp, supernet, target, input, device)) {
-                units = NetworkUnits.specs(ModelDirectory.network(sub), input);
+                subnets.add(NetworkUnits.specs(ModelDirectory.network(sub), input));
             }
-            LatencyCollector.Progress p = LatencyCollector.collect(meter, units, dataset, q -> {});
-            Map<String, Double> measured = new HashMap<>();
-            for (Sample s : LatencyDataset.read(dataset)) {
-                measured.put(Units.key(Units.canonical(s.spec())), s.ms());
-            }
+            added[subnets.size() - 1] = LatencyCollector.collect(meter, subnets.get(subnets.size() - 1), dataset, q -> {}).measured();
+        }
+        Map<String, Double> measured = new HashMap<>();
+        for (Sample s : LatencyDataset.read(dataset)) {
+            measured.put(Units.key(Units.canonical(s.spec())), s.ms());
+        }
+        List<Probe> probes = new ArrayList<>();
+        for (int i = 0; i < subnets.size(); i++) {
+            List<BlockSpec> units = subnets.get(i);
             double sum = units.stream().mapToDouble(u -> measured.get(Units.key(Units.canonical(u)))).sum();
-            probes.add(new Probe(target, mlp.unitSum(units), sum, units.size(), p.measured()));
+            probes.add(new Probe(targetsMs.get(i), mlp.unitSum(units), sum, units.size(), added[i]));
         }
         return probes;
     }

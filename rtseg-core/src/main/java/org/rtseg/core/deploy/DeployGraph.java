@@ -278,7 +278,6 @@ public final class DeployGraph {
         p.getArray().set(values);
     }
 
-    /** Every block under a network by dotted path; a {@link ConvBnAct} is one unit. */
     /**
      * Gives every convolution unit of a block, the block itself included, the deploy graph's
      * structure: its BatchNorm removed ({@link ConvBnAct#removeNormForFolding}), before initialisation.
@@ -287,17 +286,16 @@ public final class DeployGraph {
      * @param block a block not yet initialised
      */
     public static void removeNorms(Block block) {
-        if (block instanceof ConvBnAct conv) {
-            conv.removeNormForFolding();
-            return;
-        }
-        blocks(block).values().forEach(b -> {
+        List<Block> all = new ArrayList<>(blocks(block).values());
+        all.add(block);
+        for (Block b : all) {
             if (b instanceof ConvBnAct conv) {
                 conv.removeNormForFolding();
             }
-        });
+        }
     }
 
+    /** Every block under a network by dotted path; a {@link ConvBnAct} is one unit. */
     private static Map<String, Block> blocks(Block root) {
         Map<String, Block> all = new LinkedHashMap<>();
         collect("", root, all);
