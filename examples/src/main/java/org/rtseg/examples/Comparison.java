@@ -174,7 +174,7 @@ final class Comparison {
         }
 
         /** Writes report.json, class_iou.md and figures/pareto.png into {@code work} and prints the summary. */
-        void write(Path work, Recipe recipe, String targetName, double target, Map<String, Double> seconds) throws IOException {
+        void write(Path work, Recipe recipe, SearchTarget target, Map<String, Double> seconds) throws IOException {
             String size = timedInput.get(2) + "x" + timedInput.get(3);
             ObjectMapper json = new ObjectMapper();
             ObjectNode report = json.createObjectNode();
@@ -185,7 +185,7 @@ final class Comparison {
             report.put("cores", Runtime.getRuntime().availableProcessors());
             report.put("latency", "deploy graph, 1x3x" + size + ", median of " + ROUNDS + " interleaved rounds after " + WARMUP_ROUNDS);
             report.put("images_seen_by_each", Recipe.imagesSeen(recipe.baseline().training()));
-            report.put("target", targetName + ": " + target + " GMACs at " + size);
+            report.put("target", target.describe(size));
             ObjectNode all = report.putObject("networks");
             for (Network n : networks) {
                 ObjectNode o = all.putObject(n.name());
@@ -208,6 +208,11 @@ final class Comparison {
             goals.put("miou_points_over_baseline", points);
             goals.put("miou_goal_points", MIOU_GOAL_POINTS);
             goals.put("miou_met", points >= MIOU_GOAL_POINTS);
+            if (target.isLatency()) {
+                goals.put("latency_target_ms", target.value());
+                goals.put("measured_over_target", rtseg.ms() / target.value());
+                goals.put("latency_target_met", target.metBy(rtseg.ms()));
+            }
             if (networks.size() > 2) {
                 goals.put("boosters_points_over_search_alone", 100 * (rtseg.metrics().meanIoU() - networks.get(2).metrics().meanIoU()));
             }
@@ -259,6 +264,11 @@ final class Comparison {
             System.out.printf(Locale.ROOT, "goal: latency <= %.2f x baseline: %.3f (%s); mIoU >= baseline %+.1f points: %+.2f (%s)%n",
                     LATENCY_GOAL, goals.get("latency_over_baseline").asDouble(), goals.get("latency_met").asBoolean() ? "met" : "missed",
                     MIOU_GOAL_POINTS, goals.get("miou_points_over_baseline").asDouble(), goals.get("miou_met").asBoolean() ? "met" : "missed");
+            if (goals.has("latency_target_ms")) {
+                System.out.printf(Locale.ROOT, "search target %.1f ms predicted: rtseg measured %.1f ms, %.3f of it (within ±%.0f %%: %s)%n",
+                        goals.get("latency_target_ms").asDouble(), networks.get(1).ms(), goals.get("measured_over_target").asDouble(),
+                        100 * SearchTarget.LATENCY_TOLERANCE, goals.get("latency_target_met").asBoolean() ? "met" : "missed");
+            }
             if (goals.has("boosters_points_over_search_alone")) {
                 System.out.printf(Locale.ROOT, "boosters (Table 4): search + boosters %+.2f points over search alone%n",
                         goals.get("boosters_points_over_search_alone").asDouble());

@@ -165,13 +165,7 @@ final class DemoCommand implements Callable<Integer> {
 
         /** A latency goal; refused when the model was measured at another thread count than the demo runs at. */
         static Goal latency(Path model, int threads, Device device) throws IOException {
-            LatencyMlp mlp = LatencyMlp.load(model);
-            int measuredAt = mlp.description().measuredOn().path("threads").asInt(threads);
-            if (measuredAt != threads) {
-                mlp.close();
-                throw new IllegalArgumentException("the latency model " + model + " was measured at " + measuredAt + " thread(s) and the demo runs at "
-                        + threads + ": run the demo with --threads " + measuredAt + ", or collect a model at --threads " + threads);
-            }
+            LatencyMlp mlp = LatencyModels.load(model, threads, null, "the demo");
             DjlLatencyMeter meter = new DjlLatencyMeter(device, DjlLatencyMeter.Options.DEFAULT, LatencyDataset.form(mlp.description().measuredOn()));
             return new Goal("ms at 1x3x512x1024 predicted by " + model, space -> new LatencyCost(mlp, space, FULL_SIZE),
                     net -> mlp.predictNetwork(NetworkUnits.specs(net, FULL_SIZE)), mlp, meter);

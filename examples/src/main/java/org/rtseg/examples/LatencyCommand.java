@@ -105,16 +105,30 @@ final class LatencyCommand implements Runnable {
     }
 
     /** The search space: a preset, a SupernetConfig file, or the network of a run config file. */
-    static SupernetConfig network(String preset, Path config) throws IOException {
-        if (config == null) {
-            return SupernetConfig.preset(preset);
+    static final class SpaceOptions {
+        @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
+        String preset;
+
+        @Option(names = "--config", description = "a SupernetConfig JSON file, or a run config (its network), instead of --preset")
+        Path config;
+
+        SupernetConfig network() throws IOException {
+            if (config == null) {
+                return SupernetConfig.preset(preset);
+            }
+            return isRunConfig(config) ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
         }
-        return isRunConfig(config) ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
+
+        /** A reference preset (bisenetv2) with the space's classes, so that its head costs what the space's does. */
+        SupernetConfig reference(String name) throws IOException {
+            return SupernetConfig.preset(name).withNumClasses(network().numClasses());
+        }
     }
 
+    /** A run config has data to train on, which a SupernetConfig never has; its network may be a preset. */
     private static boolean isRunConfig(Path file) {
         try {
-            return new ObjectMapper().readTree(file.toFile()).has("network");
+            return new ObjectMapper().readTree(file.toFile()).has("data");
         } catch (IOException e) {
             return false; // SupernetConfig.load says what is wrong with the file
         }
@@ -155,11 +169,7 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--out", required = true, description = "the dataset folder (created or continued)")
         Path out;
 
-        @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
-        String preset;
-
-        @Option(names = "--config", description = "a SupernetConfig JSON file, or a run config (its network), instead of --preset")
-        Path config;
+        @picocli.CommandLine.Mixin SpaceOptions space = new SpaceOptions();
 
         @Option(names = "--sizes", defaultValue = "256x512,512x1024", description = "input sizes the units are taken at (default ${DEFAULT-VALUE})")
         String sizes;
@@ -186,7 +196,7 @@ final class LatencyCommand implements Runnable {
             }
             meter.threads();
             DjlLatencyMeter m = meter.meter(DjlLatencyMeter.Form.of(form));
-            SupernetConfig net = network(preset, config);
+            SupernetConfig net = space.network();
             SpecSampler all = new SpecSampler(net, sizes(sizes), minKeep, seed);
             SpecSampler sampler = types == null ? all : all.ofTypes(types);
             ObjectNode meta = LatencyDataset.hostMetadata(m.device());
@@ -282,6 +292,8 @@ final class LatencyCommand implements Runnable {
 
         @picocli.CommandLine.Mixin ModelAndData on = new ModelAndData();
 
+        @picocli.CommandLine.Mixin SpaceOptions space = new SpaceOptions();
+
         @Option(names = "--targets", defaultValue = "0.9,0.7,0.5,0.4,0.3", split = ",",
                 description = "search targets as fractions of bisenetv2's measured latency; other than bench's, which judge the result"
                         + " (default ${DEFAULT-VALUE})")
@@ -303,7 +315,7 @@ final class LatencyCommand implements Runnable {
             Device device = Engines.device(meter.device);
             Shape input = on.size.batch(1);
             double base;
-            try (Model reference = ModelDirectory.create(SupernetConfig.preset("bisenetv2"), device)) {
+            try (Model reference = ModelDirectory.create(space.reference("bisenetv2"), device)) {
                 base = NetworkCalibration.measure(reference, input, m).medianMs();
             }
             System.out.printf(Locale.ROOT, "bisenetv2 measured %.1f ms; targets %s of it%n", base, targets);
@@ -312,7 +324,7 @@ final class LatencyCommand implements Runnable {
                 double scale;
                 try (LatencyMlp mlp = LatencyMlp.load(on.model)) {
                     scale = mlp.networkScale();
-                    for (SearchSeededSampling.Probe p : SearchSeededSampling.round(mlp, SupernetConfig.preset("supernet"), targetsMs, input, device, m, on.data)) {
+                    for (SearchSeededSampling.Probe p : SearchSeededSampling.round(mlp, space.network(), targetsMs, input, device, m, on.data)) {
                         System.out.printf(Locale.ROOT, "round %d, target %.1f ms: Σ units predicted %.1f ms, measured %.1f ms (%.3f); %d units, %d new%n",
                                 r, p.targetMs(), p.predictedMs(), p.measuredMs(), p.measuredMs() / p.predictedMs(), p.units(), p.added());
                     }
@@ -356,8 +368,7 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--model", required = true, description = "a model folder")
         Path model;
 
-        @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
-        String preset;
+        @picocli.CommandLine.Mixin SpaceOptions space = new SpaceOptions();
 
         @Option(names = "--subnets", defaultValue = "20", description = "random subnets (default ${DEFAULT-VALUE})")
         int subnets;
@@ -379,8 +390,8 @@ final class LatencyCommand implements Runnable {
         public Integer call() throws IOException {
             meter.threads();
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
-                NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset(preset),
-                        List.of(SupernetConfig.preset("bisenetv2"), SupernetConfig.preset("bisenetv2-lir")), subnets, minKeep, size.batch(1),
+                NetworkCalibration.Result r = NetworkCalibration.run(mlp, space.network(),
+                        List.of(space.reference("bisenetv2"), space.reference("bisenetv2-lir")), subnets, minKeep, size.batch(1),
                         meter.meter(mlp), Engines.device(meter.device), seed, System.out::println);
                 print(r);
                 if (write) {
@@ -405,6 +416,8 @@ final class LatencyCommand implements Runnable {
         @picocli.CommandLine.Mixin MeterOptions meter = new MeterOptions();
 
         @picocli.CommandLine.Mixin ModelAndData on = new ModelAndData();
+
+        @picocli.CommandLine.Mixin SpaceOptions space = new SpaceOptions();
 
         @Option(names = "--subnets", defaultValue = "20", description = "random subnets for the whole-network error (default ${DEFAULT-VALUE})")
         int subnets;
@@ -431,6 +444,9 @@ final class LatencyCommand implements Runnable {
         /** Seed of the random subnets bench judges the model on: other subnets than `networks` (seed 1) fits the scale on. */
         private static final long HELD_OUT_SEED = 2;
 
+        /** Rounds of bisenetv2 against its second instance that time the base the targets are fractions of. */
+        private static final int BASE_ROUNDS = 3;
+
         /** The null check's largest acceptable deviation of bisenetv2 against itself, in median or spread. */
         private static final double NULL_TOLERANCE = 0.03;
 
@@ -442,7 +458,8 @@ final class LatencyCommand implements Runnable {
             Shape input = on.size.batch(1);
             System.out.printf(Locale.ROOT, "device %s, %d threads, %s, input %s, %s form, C heap %s%n", m.device(), threads, DjlLatencyMeter.engine(),
                     on.size, m.form().label(), TensorMemory.applied() ? "reuse" : "system");
-            SpecSampler sampler = new SpecSampler(SupernetConfig.preset("supernet"), List.of(new int[] {on.size.height(), on.size.width()}), 0.25, 99);
+            SupernetConfig supernet = space.network();
+            SpecSampler sampler = new SpecSampler(supernet, List.of(new int[] {on.size.height(), on.size.width()}), 0.25, 99);
             long t0 = System.nanoTime();
             for (var spec : sampler.samples(throughputUnits)) {
                 m.measure(spec);
@@ -459,21 +476,23 @@ final class LatencyCommand implements Runnable {
             }
             try (LatencyMlp mlp = LatencyMlp.load(on.model)) {
                 System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
-                List<double[]> networks = subnets > 0 ? randomSubnets(mlp, input, m, device) : new ArrayList<>();
-                SupernetConfig reference = SupernetConfig.preset("bisenetv2");
+                List<double[]> networks = subnets > 0 ? randomSubnets(mlp, supernet, input, m, device) : new ArrayList<>();
+                SupernetConfig reference = space.reference("bisenetv2");
                 Map<String, Model> searched = new LinkedHashMap<>();
                 try (Model base = ModelDirectory.create(reference, device); Model baseAgain = ModelDirectory.create(reference, device, 2)) {
                     double basePredicted = mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(base), input));
                     // Targets are what a user asks of the device: a fraction of the reference as it runs there,
-                    // not of its prediction, whose own error would otherwise move every asked speed-up.
-                    double baseMeasured = NetworkCalibration.measure(base, input, m).medianMs();
-                    System.out.printf(Locale.ROOT, "bisenetv2 before the searches: measured %.1f ms, predicted %.1f ms; targets are fractions of the measured%n",
-                            baseMeasured, basePredicted);
+                    // not of its prediction, whose own error would otherwise move every asked speed-up. Timed
+                    // as the rounds time it, in pairs with its second instance: one lone trial ran 0.2–9.5 %
+                    // slower than the rounds minutes later (docs/latency.md).
+                    double baseMeasured = InterleavedTiming.run(base, baseAgain, Map.of(), input, m, BASE_ROUNDS).referenceMs();
+                    System.out.printf(Locale.ROOT, "bisenetv2 before the searches: measured %.1f ms (%d interleaved rounds), predicted %.1f ms; "
+                            + "targets are fractions of the measured%n", baseMeasured, BASE_ROUNDS, basePredicted);
                     Map<String, Double> predicted = new LinkedHashMap<>();
                     for (double fraction : targets) {
                         String name = String.format(Locale.ROOT, "%.2f×", fraction);
                         long s0 = System.nanoTime();
-                        Model sub = TargetSearch.subnet(mlp, SupernetConfig.preset("supernet"), fraction * baseMeasured, input, device);
+                        Model sub = TargetSearch.subnet(mlp, supernet, fraction * baseMeasured, input, device);
                         searched.put(name, sub);
                         predicted.put(name, mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(sub), input)));
                         System.out.printf(Locale.ROOT, "target %s bisenetv2 = %.1f ms: search reached %.1f ms (%.0f ms)%n", name, fraction * baseMeasured,
@@ -497,9 +516,9 @@ final class LatencyCommand implements Runnable {
          * Times {@code --subnets} random subnets held out from the scale's calibration and prints how
          * many the model predicts within ±10 %; returns their {predicted, measured} pairs.
          */
-        private List<double[]> randomSubnets(LatencyMlp mlp, Shape input, DjlLatencyMeter m, Device device) {
-            NetworkCalibration.Result r = NetworkCalibration.run(mlp, SupernetConfig.preset("supernet"), List.of(), subnets, minKeep, input, m, device,
-                    HELD_OUT_SEED, line -> {});
+        private List<double[]> randomSubnets(LatencyMlp mlp, SupernetConfig supernet, Shape input, DjlLatencyMeter m, Device device) {
+            NetworkCalibration.Result r = NetworkCalibration.run(mlp, supernet, List.of(), subnets, minKeep, input, m, device,
+                    HELD_OUT_SEED, System.out::println);
             Networks.print(r);
             List<double[]> networks = new ArrayList<>();
             r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() * mlp.networkScale(), n.measuredMs()}));

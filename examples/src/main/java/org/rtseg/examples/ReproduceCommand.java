@@ -20,8 +20,9 @@ import org.rtseg.data.SegmentationDataset;
 import org.rtseg.data.eval.SegmentationMetrics;
 import org.rtseg.inference.Evaluation;
 import org.rtseg.inference.TestTimeAugmentation;
+import org.rtseg.latency.DjlLatencyMeter;
+import org.rtseg.latency.LatencyMlp;
 import org.rtseg.search.BatchSource;
-import org.rtseg.search.MacCost;
 import org.rtseg.search.Pipeline;
 import org.rtseg.search.SupernetTeacher;
 import org.rtseg.search.TrainingConfig;
@@ -69,6 +70,14 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print the plan (phases, iterations, MACs) and stop")
     boolean dryRun;
 
+    @Option(names = "--latency-model", description = "search under --target-ms as this latency model of the device predicts it, instead of "
+            + "the recipe's MAC target; collect it here with 'rtseg latency collect --form deploy' at this run's --threads and the recipe's "
+            + "costInput, then 'fit', 'refine' and 'networks --write' (docs/latency.md)")
+    Path latencyModel;
+
+    @Option(names = "--target-ms", description = "the latency target: the deploy graph's ms at the recipe's costInput (with --latency-model)")
+    Double targetMs;
+
     /** The training set of each batch size used so far (see {@link #batches}). */
     private final Map<Integer, SegmentationDataset> trainingSets = new HashMap<>();
 
@@ -80,13 +89,25 @@ final class ReproduceCommand implements Callable<Integer> {
         if (root == null && !dryRun) {
             throw new IllegalArgumentException("--root DIR is required (the " + dataset + " folder in its official layout)");
         }
+        if ((latencyModel == null) != (targetMs == null)) {
+            throw new IllegalArgumentException(latencyModel == null ? "--target-ms needs --latency-model DIR (a latency model of this device)"
+                    : "--latency-model needs --target-ms MS (the latency to search for)");
+        }
         Recipe recipe = Recipe.load(dataset, budget, recipeFile, root == null ? "<root>" : root.toString());
-        String targetName = targetName(recipe);
-        double target = recipe.targets().get(targetName);
         int threads = runtime.configureThreads();
+        if (latencyModel == null) {
+            String name = targetName(recipe);
+            return run(recipe, SearchTarget.macs(name, recipe.targets().get(name)), threads);
+        }
+        try (LatencyMlp mlp = LatencyModels.load(latencyModel, threads, DjlLatencyMeter.Form.DEPLOY, "reproduce")) {
+            return run(recipe, SearchTarget.latency(targetMs, mlp), threads);
+        }
+    }
+
+    private int run(Recipe recipe, SearchTarget target, int threads) throws Exception {
         Communicator world = Communicator.world();
         if (world.isRoot()) {
-            printPlan(recipe, targetName, target);
+            printPlan(recipe, target);
         }
         if (dryRun) {
             return 0;
@@ -124,7 +145,7 @@ final class ReproduceCommand implements Callable<Integer> {
             Comparison.Result result = new Comparison(recipe, dev, costShape(recipe), threads).run(networks, work);
             seconds.put("evaluate+report", elapsed(t0));
             seconds.put("total", elapsed(start));
-            result.write(work, recipe, targetName, target, seconds);
+            result.write(work, recipe, target, seconds);
         }
         world.barrier();
         return 0;
@@ -137,14 +158,14 @@ final class ReproduceCommand implements Callable<Integer> {
      *     loads the supernet's teacher, and skips it when λ = 0)
      * @return the fine-tuned model's directory
      */
-    private Path arm(String label, Path base, Recipe recipe, TrainingConfig search, TrainingConfig finetune, Path teacher, double target,
+    private Path arm(String label, Path base, Recipe recipe, TrainingConfig search, TrainingConfig finetune, Path teacher, SearchTarget target,
             List<Device> devices) throws Exception {
         Path state = base.resolve("search/search");
         Path subnet = base.resolve("subnet");
         Path model = base.resolve("finetune/model");
         Path searchTeacher = work.resolve("pretrain/teacher");
         phase(label + "search", state, () -> Pipeline.search(work.resolve("pretrain/model"), searchTeacher,
-                space -> new MacCost(space, costShape(recipe)), target, search, batches(recipe, search, devices), base.resolve("search"), devices, true));
+                target.costs(costShape(recipe)), target.value(), search, batches(recipe, search, devices), base.resolve("search"), devices, true));
         phase(label + "extract", subnet, () -> Pipeline.extract(state, subnet, devices.get(0)));
         phase(label + "finetune", model, () -> Pipeline.finetune(subnet, teacher, finetune, batches(recipe, finetune, devices),
                 base.resolve("finetune"), devices, true));
@@ -218,13 +239,13 @@ final class ReproduceCommand implements Callable<Integer> {
         return data;
     }
 
-    private void printPlan(Recipe recipe, String targetName, double target) throws IOException {
+    private void printPlan(Recipe recipe, SearchTarget target) throws IOException {
         Shape input = costShape(recipe);
         Supernet net = Supernet.of(recipe.networkConfig());
         Complexity.Report all = Complexity.of(net, input, new Complexity.Options(false, true));
         Complexity.Report eval = Complexity.of(net, input, Complexity.Options.EVAL);
         String size = input.get(2) + "x" + input.get(3);
-        System.out.printf(Locale.ROOT, "%s on %s, recipe %s%n", targetName.toUpperCase(Locale.ROOT), dataset,
+        System.out.printf(Locale.ROOT, "%s on %s, recipe %s%n", target.name().toUpperCase(Locale.ROOT), dataset,
                 recipeFile != null ? recipeFile : "examples/configs/reproduce/" + Recipe.resourceName(dataset, budget) + ".json");
         System.out.printf(Locale.ROOT, "network: %s, %d classes: %.2f M params and %.1f GMACs with all paths, %.1f GMACs eval graph, at 1x3x%s%n",
                 recipe.network(), recipe.data().numClasses(), all.params() / 1e6, all.macs() / 1e9, eval.macs() / 1e9, size);
@@ -244,7 +265,7 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         planLine(1, "pretrain", recipe.pretrain(), "supernet, one sampled path per mixed block; then its teacher (averaged paths, "
                 + "BatchNorm re-estimated)", "pretrain/model");
-        planLine(2, "search", recipe.search(), String.format(Locale.ROOT, "target %.1f GMACs (β %s, γ %s, λ %s)", target,
+        planLine(2, "search", recipe.search(), String.format(Locale.ROOT, "target %.1f %s (β %s, γ %s, λ %s)", target.value(), target.unit(),
                 recipe.search().beta(), recipe.search().gamma(), recipe.search().lambda()), "search/search");
         System.out.printf(Locale.ROOT, "  3 extract    %-68s -> %s%n", "most likely paths, kept channels", work.resolve("subnet"));
         planLine(4, "finetune", recipe.finetune(), String.format(Locale.ROOT, "boosters: aux heads (γ %s), distillation from the supernet "
@@ -259,9 +280,9 @@ final class ReproduceCommand implements Callable<Integer> {
                 : "report.json, class_iou.md, figures/pareto.png, predictions/";
         System.out.printf(Locale.ROOT, "  %d evaluate   %-68s -> %s%n", recipe.boosterAblation() ? 6 : 5, recipe.evalSplit() + " split"
                 + (recipe.baseline() == null ? "" : " at full size; deploy-graph latency at 1x3x" + size + ", interleaved"), work.resolve(scored));
-        if (dataset.equals("cityscapes")) {
-            System.out.printf(Locale.ROOT, "paper (Cityscapes val, 512x1024): %s %.1f GMACs, %s mIoU%n", targetName.toUpperCase(Locale.ROOT),
-                    target, PAPER.get(targetName));
+        if (dataset.equals("cityscapes") && !target.isLatency()) {
+            System.out.printf(Locale.ROOT, "paper (Cityscapes val, 512x1024): %s %.1f GMACs, %s mIoU%n", target.name().toUpperCase(Locale.ROOT),
+                    target.value(), PAPER.get(target.name()));
         }
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.latency.LatencyDataset;
+import org.rtseg.latency.Sample;
 
 /** {@code rtseg latency}: collect → fit → eval → networks → bench on small shapes, in process. */
 class LatencyCommandTest {
@@ -109,6 +110,18 @@ class LatencyCommandTest {
         assertTrue(measured.find() && target.find(), bench.out());
         assertEquals(0.8 * Double.parseDouble(measured.group(1)), Double.parseDouble(target.group(1)), 0.1,
                 "targets are fractions of bisenetv2 as measured, not as predicted");
+    }
+
+    /** A run config names its search space by a preset; its dataset's classes size the head. */
+    @Test
+    void theSearchSpaceOfARunConfigWhoseNetworkIsAPreset(@TempDir Path dir) throws Exception {
+        CoreCommandsTest.Run c = CoreCommandsTest.run(args("latency collect --config configs/camvid/supernet-cpu.json --types head --threads 1 "
+                + "--samples 2 --sizes 32x64 --out " + dir + " " + FAST));
+        assertEquals(0, c.code(), c.err());
+        assertEquals("supernet-cpu", new ObjectMapper().readTree(dir.resolve(LatencyDataset.METADATA).toFile()).get("search_space").asText());
+        List<Sample> heads = LatencyDataset.read(dir);
+        assertFalse(heads.isEmpty());
+        assertTrue(heads.stream().allMatch(s -> s.spec().args().outChannels() == 11), heads.toString());
     }
 
     /** A dataset records the form its units were timed in, and is continued only in that form. */

@@ -3,6 +3,9 @@ package org.rtseg.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,9 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rtseg.core.config.SupernetConfig;
+import org.rtseg.core.io.ModelDirectory;
+import org.rtseg.core.supernet.Supernet;
+import org.rtseg.latency.LatencyMlp;
+import org.rtseg.latency.NetworkUnits;
 
 class ReproduceCommandTest {
 
@@ -136,6 +145,69 @@ class ReproduceCommandTest {
             }
         }
         assertTrue(r.out().contains("goal: latency <= 0.40 x baseline"), r.out());
+    }
+
+    /**
+     * Given a latency model in the deploy form, the search aims at --target-ms: the subnet is
+     * predicted at the target, and the report sets its measured latency against it.
+     */
+    @Test
+    void cpuBudgetSearchesUnderALatencyTargetGivenALatencyModel(@TempDir Path dir) throws Exception {
+        ObjectNode recipe = miniatureCpuRecipe();
+        recipe.put("boosterAblation", false);
+        Path file = dir.resolve("recipe.json");
+        Files.writeString(file, recipe.toString());
+        Path data = dir.resolve("latency");
+        Path model = dir.resolve("latency-model");
+        String fast = " --sizes 64x96 --samples 150 --threads 1 --trials 1 --warmup 1 --min-reps 3 --max-reps 3 --out ";
+        assertEquals(0, CoreCommandsTest.run(LatencyCommandTest.args("latency collect --preset supernet-cpu --form deploy" + fast + data)).code());
+        assertEquals(0, CoreCommandsTest.run(LatencyCommandTest.args("latency fit --max-steps 200 --data " + data + " --out " + model)).code());
+        Shape input = new Shape(1, 3, 64, 96);
+        double target;
+        try (LatencyMlp mlp = LatencyMlp.load(model)) {
+            target = 0.8 * mlp.predictNetwork(NetworkUnits.specs(Supernet.of(SupernetConfig.preset("supernet-cpu").withNumClasses(5)), input));
+        }
+        Path work = dir.resolve("work");
+        List<String> args = new ArrayList<>(List.of(cpuArgs(file, work)));
+        args.addAll(List.of("--latency-model", model.toString(), "--target-ms", Double.toString(target)));
+        CoreCommandsTest.Run r = CoreCommandsTest.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "target %.1f ms", target)), r.out());
+        try (LatencyMlp mlp = LatencyMlp.load(model); Model subnet = ModelDirectory.load(work.resolve("finetune/model"), Device.cpu())) {
+            assertEquals(target, mlp.predictNetwork(NetworkUnits.specs(ModelDirectory.network(subnet), input)), 0.03 * target,
+                    "the subnet is predicted at the latency target");
+        }
+        JsonNode report = new ObjectMapper().readTree(work.resolve("report.json").toFile());
+        JsonNode goals = report.get("goals");
+        double ms = report.get("networks").get("rtseg").get("ms").asDouble();
+        assertTrue(report.get("target").asText().startsWith("latency: " + target + " ms at 64x96"), report.toString());
+        assertEquals(target, goals.get("latency_target_ms").asDouble());
+        assertEquals(ms / target, goals.get("measured_over_target").asDouble(), 1e-12);
+        assertEquals(Math.abs(ms / target - 1) <= 0.1, goals.get("latency_target_met").asBoolean());
+        assertTrue(r.out().contains("search target " + String.format(Locale.ROOT, "%.1f", target) + " ms predicted: rtseg measured"), r.out());
+    }
+
+    /** A latency target is refused, before anything is written, without its model or with a model of another form. */
+    @Test
+    void aLatencyTargetNeedsAModelMeasuredAsTheRunTimes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("recipe.json");
+        Files.writeString(file, miniatureCpuRecipe().toString());
+        Path work = dir.resolve("work");
+        List<String> args = new ArrayList<>(List.of(cpuArgs(file, work)));
+        args.addAll(List.of("--target-ms", "10"));
+        CoreCommandsTest.Run alone = CoreCommandsTest.run(args.toArray(String[]::new));
+        assertTrue(alone.code() != 0 && alone.err().contains("--target-ms needs --latency-model DIR"), alone.err());
+        Path data = dir.resolve("latency");
+        Path model = dir.resolve("latency-model");
+        String fast = " --sizes 64x96 --samples 20 --threads 1 --trials 1 --warmup 1 --min-reps 3 --max-reps 3 --out ";
+        assertEquals(0, CoreCommandsTest.run(LatencyCommandTest.args("latency collect --preset supernet-cpu" + fast + data)).code());
+        assertEquals(0, CoreCommandsTest.run(LatencyCommandTest.args("latency fit --max-steps 20 --data " + data + " --out " + model)).code());
+        args.addAll(List.of("--latency-model", model.toString()));
+        CoreCommandsTest.Run eval = CoreCommandsTest.run(args.toArray(String[]::new));
+        assertTrue(eval.code() != 0, eval.out());
+        assertTrue(eval.err().contains("the latency model " + model + " was measured in the eval form and reproduce times the deploy form: "
+                + "collect one with --form deploy"), eval.err());
+        assertTrue(Files.notExists(work), "nothing is written");
     }
 
     @Test
