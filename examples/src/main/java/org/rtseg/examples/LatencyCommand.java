@@ -104,6 +104,9 @@ final class LatencyCommand implements Runnable {
         }
     }
 
+    private static final String NETWORK_ROUNDS = "rounds over the whole networks, each timed once per round; a network's latency is its median "
+            + "(default ${DEFAULT-VALUE})";
+
     /** The search space: a preset, a SupernetConfig file, or the network of a run config file. */
     static final class SpaceOptions {
         @Option(names = "--preset", defaultValue = "supernet", description = "the search space (default ${DEFAULT-VALUE})")
@@ -386,13 +389,16 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--write", description = "store the fitted scale in the model")
         boolean write;
 
+        @Option(names = "--network-rounds", defaultValue = "3", description = NETWORK_ROUNDS)
+        int networkRounds;
+
         @Override
         public Integer call() throws IOException {
             meter.threads();
             try (LatencyMlp mlp = LatencyMlp.load(model)) {
                 NetworkCalibration.Result r = NetworkCalibration.run(mlp, space.network(),
                         List.of(space.reference("bisenetv2"), space.reference("bisenetv2-lir")), subnets, minKeep, size.batch(1),
-                        meter.meter(mlp), Engines.device(meter.device), seed, System.out::println);
+                        meter.meter(mlp), Engines.device(meter.device), seed, networkRounds, System.out::println);
                 print(r);
                 if (write) {
                     mlp.setNetworkScale(r.scale());
@@ -440,6 +446,9 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "7",
                 description = "interleaved rounds of bisenetv2 against each searched subnet and against itself (default ${DEFAULT-VALUE})")
         int rounds;
+
+        @Option(names = "--network-rounds", defaultValue = "3", description = NETWORK_ROUNDS)
+        int networkRounds;
 
         /** Seed of the random subnets bench judges the model on: other subnets than `networks` (seed 1) fits the scale on. */
         private static final long HELD_OUT_SEED = 2;
@@ -518,7 +527,7 @@ final class LatencyCommand implements Runnable {
          */
         private List<double[]> randomSubnets(LatencyMlp mlp, SupernetConfig supernet, Shape input, DjlLatencyMeter m, Device device) {
             NetworkCalibration.Result r = NetworkCalibration.run(mlp, supernet, List.of(), subnets, minKeep, input, m, device,
-                    HELD_OUT_SEED, System.out::println);
+                    HELD_OUT_SEED, networkRounds, System.out::println);
             Networks.print(r);
             List<double[]> networks = new ArrayList<>();
             r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() * mlp.networkScale(), n.measuredMs()}));

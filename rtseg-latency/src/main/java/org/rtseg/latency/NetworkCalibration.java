@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.rtseg.core.config.SupernetConfig;
 import org.rtseg.core.deploy.DeployGraph;
 import org.rtseg.core.io.ModelDirectory;
@@ -116,7 +117,11 @@ public final class NetworkCalibration {
     }
 
     /**
-     * Measures {@code count} random subnets plus the given extra networks and calibrates.
+     * Measures {@code count} random subnets plus the given extra networks and calibrates. Every
+     * network is timed once per round, built anew each time, and its latency is the median over the
+     * rounds: at two threads one trial of a network held steady within itself (IQR under 1 %) and
+     * still came out up to 16 % apart from a trial of the same network minutes later, a state of the
+     * shared machine that rounds spread over the run average out (docs/latency.md).
      *
      * @param mlp the predictor
      * @param supernet the search space the subnets are drawn from
@@ -128,21 +133,35 @@ public final class NetworkCalibration {
      * @param meter the meter (its device runs the networks)
      * @param device where the networks are built: the meter's device
      * @param seed seed of the subnets
+     * @param rounds rounds over all networks, at least 1
      * @param log progress lines
      * @return the networks, the fitted scale and the errors (see {@link #calibrate})
+     * @throws IllegalArgumentException if {@code rounds} is below 1
      */
     public static Result run(LatencyMlp mlp, SupernetConfig supernet, List<SupernetConfig> extra, int count, double minKeep, Shape input,
-            DjlLatencyMeter meter, Device device, long seed, Consumer<String> log) {
-        List<Network> nets = new ArrayList<>();
-        for (int i = 0; i < count + extra.size(); i++) {
-            try (Model model = i < count ? randomSubnet(supernet, seed, i, minKeep, device) : ModelDirectory.create(extra.get(i - count), device)) {
-                String name = i < count ? "subnet" + i : extra.get(i - count).name();
-                double sum = mlp.unitSum(NetworkUnits.specs(ModelDirectory.network(model), input));
-                Measurement m = measure(model, input, meter);
-                nets.add(new Network(name, m.medianMs(), sum));
-                log.accept(String.format(java.util.Locale.ROOT, "%-10s measured %9.2f ms (IQR %.2f, %d runs)  Σ units %9.2f ms", name,
-                        m.medianMs(), m.iqrMs(), m.repetitions(), sum));
+            DjlLatencyMeter meter, Device device, long seed, int rounds, Consumer<String> log) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("networks are timed in at least one round");
+        }
+        int n = count + extra.size();
+        double[][] ms = new double[n][rounds];
+        double[] sums = new double[n];
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < n; i++) {
+                try (Model model = i < count ? randomSubnet(supernet, seed, i, minKeep, device) : ModelDirectory.create(extra.get(i - count), device)) {
+                    sums[i] = mlp.unitSum(NetworkUnits.specs(ModelDirectory.network(model), input));
+                    ms[i][r] = measure(model, input, meter).medianMs();
+                }
             }
+        }
+        List<Network> nets = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String name = i < count ? "subnet" + i : extra.get(i - count).name();
+            Measurement m = Measurement.of(ms[i], rounds);
+            nets.add(new Network(name, m.medianMs(), sums[i]));
+            String each = Arrays.stream(ms[i]).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.2f", v)).collect(Collectors.joining(" / "));
+            log.accept(String.format(java.util.Locale.ROOT, "%-10s measured %9.2f ms (median of rounds %s)  Σ units %9.2f ms", name, m.medianMs(),
+                    each, sums[i]));
         }
         return calibrate(nets);
     }
