@@ -115,11 +115,15 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--config", description = "a SupernetConfig JSON file, or a run config (its network), instead of --preset")
         Path config;
 
+        /** Read once: refine, networks and bench ask for it again for each round and reference. */
+        private SupernetConfig network;
+
         SupernetConfig network() throws IOException {
-            if (config == null) {
-                return SupernetConfig.preset(preset);
+            if (network == null) {
+                network = config == null ? SupernetConfig.preset(preset)
+                        : isRunConfig(config) ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
             }
-            return isRunConfig(config) ? RunConfig.load(config, List.of()).networkConfig() : SupernetConfig.load(config);
+            return network;
         }
 
         /** A reference preset (bisenetv2) with the space's classes, so that its head costs what the space's does. */

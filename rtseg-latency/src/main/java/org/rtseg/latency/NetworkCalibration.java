@@ -149,7 +149,9 @@ public final class NetworkCalibration {
         for (int r = 0; r < rounds; r++) {
             for (int i = 0; i < n; i++) {
                 try (Model model = i < count ? randomSubnet(supernet, seed, i, minKeep, device) : ModelDirectory.create(extra.get(i - count), device)) {
-                    sums[i] = mlp.unitSum(NetworkUnits.specs(ModelDirectory.network(model), input));
+                    if (r == 0) {
+                        sums[i] = mlp.unitSum(NetworkUnits.specs(ModelDirectory.network(model), input));
+                    }
                     ms[i][r] = measure(model, input, meter).medianMs();
                 }
             }
