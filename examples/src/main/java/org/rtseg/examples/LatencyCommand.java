@@ -454,7 +454,15 @@ final class LatencyCommand implements Runnable {
         @Option(names = "--network-rounds", defaultValue = "3", description = NETWORK_ROUNDS)
         int networkRounds;
 
-        /** Seed of the random subnets bench judges the model on: other subnets than `networks` (seed 1) fits the scale on. */
+        @Option(names = "--calibrate", defaultValue = "20",
+                description = "random subnets (those `networks` fits on) timed first to fit the per-network scale in this sitting; "
+                        + "0: the model's stored scale (default ${DEFAULT-VALUE})")
+        int calibrate;
+
+        /** Seed of the random subnets the scale is fitted on, as `networks` fits it. */
+        private static final long CALIBRATION_SEED = 1;
+
+        /** Seed of the random subnets bench judges the model on: other subnets than the scale is fitted on. */
         private static final long HELD_OUT_SEED = 2;
 
         /** Rounds of bisenetv2 against its second instance that time the base the targets are fractions of. */
@@ -489,7 +497,11 @@ final class LatencyCommand implements Runnable {
             }
             try (LatencyMlp mlp = LatencyMlp.load(on.model)) {
                 System.out.println("predictor, held-out: " + (test.isEmpty() ? "no samples" : evaluate(mlp, test).toString()));
-                List<double[]> networks = subnets > 0 ? randomSubnets(mlp, supernet, input, m, device) : new ArrayList<>();
+                double stored = mlp.networkScale();
+                if (calibrate > 0) {
+                    calibrate(mlp, supernet, input, m, device);
+                }
+                List<double[]> networks = subnets > 0 ? randomSubnets(mlp, stored, supernet, input, m, device) : new ArrayList<>();
                 SupernetConfig reference = space.reference("bisenetv2");
                 Map<String, Model> searched = new LinkedHashMap<>();
                 try (Model base = ModelDirectory.create(reference, device); Model baseAgain = ModelDirectory.create(reference, device, 2)) {
@@ -526,13 +538,33 @@ final class LatencyCommand implements Runnable {
         }
 
         /**
-         * Times {@code --subnets} random subnets held out from the scale's calibration and prints how
-         * many the model predicts within ±10 %; returns their {predicted, measured} pairs.
+         * Fits the per-network scale on {@code --calibrate} random subnets and sets it in the model for
+         * this run, not in its folder. Why: between a `networks --write` and a bench half an hour later,
+         * this host's speed moved 5–11 % (docs/latency.md), a drift of the device that one scale, fitted
+         * in the same sitting, follows; the subnets judged below are others.
          */
-        private List<double[]> randomSubnets(LatencyMlp mlp, SupernetConfig supernet, Shape input, DjlLatencyMeter m, Device device) {
+        private void calibrate(LatencyMlp mlp, SupernetConfig supernet, Shape input, DjlLatencyMeter m, Device device) {
+            NetworkCalibration.Result r = NetworkCalibration.run(mlp, supernet, List.of(), calibrate, minKeep, input, m, device,
+                    CALIBRATION_SEED, networkRounds, System.out::println);
+            System.out.printf(Locale.ROOT, "scale in this sitting: %.3f over %d random subnets (stored %.3f); the searches and predictions below use it%n",
+                    r.scale(), calibrate, mlp.networkScale());
+            mlp.setNetworkScale(r.scale());
+        }
+
+        /**
+         * Times {@code --subnets} random subnets held out from the scale's calibration and prints how
+         * many the model predicts within ±10 %, with the scale in use and, beside it, the stored one;
+         * returns their {predicted, measured} pairs.
+         */
+        private List<double[]> randomSubnets(LatencyMlp mlp, double stored, SupernetConfig supernet, Shape input, DjlLatencyMeter m, Device device) {
             NetworkCalibration.Result r = NetworkCalibration.run(mlp, supernet, List.of(), subnets, minKeep, input, m, device,
                     HELD_OUT_SEED, networkRounds, System.out::println);
             Networks.print(r);
+            if (stored != mlp.networkScale()) {
+                Metrics withStored = Metrics.of(r.networks().stream().mapToDouble(n -> n.unitSumMs() * stored).toArray(),
+                        r.networks().stream().mapToDouble(NetworkCalibration.Network::measuredMs).toArray());
+                System.out.printf(Locale.ROOT, "the same subnets with the stored scale %.3f: %s%n", stored, withStored);
+            }
             List<double[]> networks = new ArrayList<>();
             r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() * mlp.networkScale(), n.measuredMs()}));
             Metrics random = Metrics.of(column(networks, 0), column(networks, 1));

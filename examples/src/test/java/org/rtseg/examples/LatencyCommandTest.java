@@ -92,9 +92,17 @@ class LatencyCommandTest {
         assertTrue(nets.out().contains("subnet1") && nets.out().contains("bisenetv2") && nets.out().contains("scale written"), nets.out());
         assertTrue(new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkScale").asDouble() != 1);
 
+        double stored = new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkScale").asDouble();
         CoreCommandsTest.Run bench = CoreCommandsTest.run(args("latency bench --threads 1 --model " + model + " --data " + data
-                + " --size 64x128 --subnets 2 --targets 0.8 --throughput-units 3 --rounds 2 " + FAST));
+                + " --size 64x128 --subnets 2 --calibrate 2 --targets 0.8 --throughput-units 3 --rounds 2 " + FAST));
         assertEquals(0, bench.code(), bench.err());
+        Matcher sitting = Pattern.compile("scale in this sitting: ([0-9.]+) over 2 random subnets \\(stored ([0-9.]+)\\)").matcher(bench.out());
+        assertTrue(sitting.find(), bench.out());
+        assertEquals(stored, Double.parseDouble(sitting.group(2)), 1e-3);
+        assertTrue(bench.out().contains("random subnets, as the model predicts them (scale " + sitting.group(1) + ")"),
+                "the judged subnets are predicted with the scale of this sitting: " + bench.out());
+        assertEquals(stored, new ObjectMapper().readTree(model.resolve("latency-mlp.json").toFile()).get("networkScale").asDouble(),
+                "bench leaves the stored scale as it was");
         assertTrue(bench.out().contains("units/min") && bench.out().contains("speed-up vs bisenetv2"), bench.out());
         assertTrue(bench.out().contains("null check, bisenetv2 / bisenetv2 (second instance) over 2 interleaved rounds"), bench.out());
         assertTrue(bench.out().matches("(?s).*subnet 0.80×: .*measured/predicted [0-9.]+ (PASS|FAIL|VOID).*"), bench.out());
