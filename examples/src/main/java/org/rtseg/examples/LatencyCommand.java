@@ -561,13 +561,11 @@ final class LatencyCommand implements Runnable {
                     HELD_OUT_SEED, networkRounds, System.out::println);
             Networks.print(r);
             if (stored != mlp.networkScale()) {
-                Metrics withStored = Metrics.of(r.networks().stream().mapToDouble(n -> n.unitSumMs() * stored).toArray(),
-                        r.networks().stream().mapToDouble(NetworkCalibration.Network::measuredMs).toArray());
-                System.out.printf(Locale.ROOT, "the same subnets with the stored scale %.3f: %s%n", stored, withStored);
+                System.out.printf(Locale.ROOT, "the same subnets with the stored scale %.3f: %s%n", stored, r.at(stored));
             }
             List<double[]> networks = new ArrayList<>();
             r.networks().forEach(n -> networks.add(new double[] {n.unitSumMs() * mlp.networkScale(), n.measuredMs()}));
-            Metrics random = Metrics.of(column(networks, 0), column(networks, 1));
+            Metrics random = r.at(mlp.networkScale());
             System.out.printf(Locale.ROOT, "all %d random subnets, as the model predicts them (scale %.3f): %s — %.0f %% within ±10 %% (goal ≥ 90 %%) %s%n",
                     subnets, mlp.networkScale(), random, random.within10(), random.within10() >= 90 ? "PASS" : "FAIL");
             return networks;

@@ -53,7 +53,18 @@ public final class NetworkCalibration {
      * @param unscaled errors of Σ units alone
      * @param scaled errors of Σ units × scale, in-sample
      */
-    public record Result(List<Network> networks, double scale, Metrics unscaled, Metrics scaled) {}
+    public record Result(List<Network> networks, double scale, Metrics unscaled, Metrics scaled) {
+
+        /**
+         * The networks' errors when predicted with another scale, e.g. a model's stored one.
+         *
+         * @param scale the factor Σ units is multiplied by
+         * @return the errors of Σ units × scale against the measured latencies
+         */
+        public Metrics at(double scale) {
+            return errors(networks, scale);
+        }
+    }
 
     /**
      * The extracted subnet {@code index} of a search space: every mask keeps each channel with a
@@ -179,9 +190,10 @@ public final class NetworkCalibration {
     public static Result calibrate(List<Network> nets) {
         double[] ratio = nets.stream().mapToDouble(n -> n.measuredMs() / n.unitSumMs()).sorted().toArray();
         double scale = Measurement.quantile(ratio, 0.5);
-        double[] measured = nets.stream().mapToDouble(Network::measuredMs).toArray();
-        double[] sum = nets.stream().mapToDouble(Network::unitSumMs).toArray();
-        double[] scaled = Arrays.stream(sum).map(v -> v * scale).toArray();
-        return new Result(List.copyOf(nets), scale, Metrics.of(sum, measured), Metrics.of(scaled, measured));
+        return new Result(List.copyOf(nets), scale, errors(nets, 1), errors(nets, scale));
+    }
+
+    private static Metrics errors(List<Network> nets, double scale) {
+        return Metrics.of(nets.stream().mapToDouble(n -> n.unitSumMs() * scale).toArray(), nets.stream().mapToDouble(Network::measuredMs).toArray());
     }
 }
