@@ -25,7 +25,13 @@
 #
 # Usage: examples/bench/camvid_parity.sh [--steps N] [--threads N] [--seeds "0 1"] [--work DIR]
 #            [--root CAMVID] [--config JSON] [--val-limit N] [--pytorch-isa SSE41] [--rtseg-isa SSE41]
-#            [--no-cross-eval]
+#            [--no-cross-eval] [--table-only]
+# --table-only prints the table of the seeds already run under --work and runs nothing: link seed-S folders
+# of several runs into one folder to see them together.
+#
+# With two seeds or more the table ends with each side's mean and the difference of the means with its
+# standard error (the seeds' spread on each side, sqrt(s1^2/n1 + s2^2/n2)). One run's mIoU moves by more
+# than 10 points when only the rounding changes (docs/reproducing.md), so read the difference against it.
 # Needs: examples/target/rtseg.jar (mvn -B -q package -DskipTests) and Debian's /usr/bin/python3 with
 # python3-torch, numpy and PIL (override with PYTHON=...).
 set -euo pipefail
@@ -44,6 +50,7 @@ VAL_LIMIT=""
 PT_ISA=""
 RT_ISA=""
 CROSS=1
+TABLE_ONLY=0
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -59,6 +66,7 @@ while [ $# -gt 0 ]; do
         --pytorch-isa) PT_ISA=$2; shift 2 ;;
         --rtseg-isa) RT_ISA=$2; shift 2 ;;
         --no-cross-eval) CROSS=0; shift ;;
+        --table-only) TABLE_ONLY=1; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown option $1" >&2; usage 2 >&2 ;;
     esac
@@ -68,6 +76,21 @@ done
 
 json() { "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {"d": d}))' "$@"; }
 median_seconds() { "$PYTHON" -c 'import csv,statistics,sys; print("%.3f" % statistics.median(float(r["seconds"]) for r in csv.DictReader(open(sys.argv[1]))))' "$1"; }
+# Each side's mean mIoU over the seeds, and rtseg's minus PyTorch's with its standard error (2+ seeds).
+mean_gap() {
+    "$PYTHON" - "$@" <<'PY'
+import json, statistics, sys
+work, seeds = sys.argv[1], sys.argv[2:]
+pt = [json.load(open(f"{work}/seed-{s}/pytorch/result.json"))["mIoU"] for s in seeds]
+rt = [json.load(open(f"{work}/seed-{s}/rtseg/eval.json"))["mIoU"] for s in seeds]
+if len(seeds) > 1:
+    se = (statistics.variance(pt) / len(pt) + statistics.variance(rt) / len(rt)) ** 0.5
+    print(f"mean | {statistics.mean(pt):.4f} | {statistics.mean(rt):.4f}")
+    print(f"rtseg - PyTorch: {100 * (statistics.mean(rt) - statistics.mean(pt)):+.1f} points, standard error "
+          f"{100 * se:.1f} ({len(seeds)} seeds each; seed sd PyTorch {100 * statistics.stdev(pt):.1f}, "
+          f"rtseg {100 * statistics.stdev(rt):.1f})")
+PY
+}
 first_loss() { "$PYTHON" -c 'import csv,sys; print("%.4f" % float(next(csv.DictReader(open(sys.argv[1])))["loss"]))' "$1"; }
 
 [ -n "$ROOT" ] || ROOT=$(json "$CONFIG" 'd["data"]["root"]')
@@ -103,6 +126,7 @@ if [ -n "$RT_ISA" ]; then RT_ENV=(ONEDNN_MAX_CPU_ISA="$RT_ISA"); RT_ISA_TEXT=$RT
 rtseg() { env "${RT_ENV[@]}" java -jar "$JAR" "$@"; }
 
 for S in $SEEDS; do
+    [ "$TABLE_ONLY" = 1 ] && break
     D=$WORK/seed-$S
     rm -rf "$D"; mkdir -p "$D/pytorch" "$D/rtseg"
     echo "=== seed $S: PyTorch (threads $THREADS, ONEDNN_MAX_CPU_ISA $PT_ISA_TEXT)"
@@ -127,10 +151,23 @@ for S in $SEEDS; do
     fi
 done
 
+THREADS_TEXT="$THREADS thread(s)"
+if [ "$TABLE_ONLY" = 1 ]; then
+    THREADS_TEXT="threads as each seed ran (result.json)"
+    for S in $SEEDS; do
+        for f in pytorch/result.json pytorch/metrics.csv rtseg/eval.json rtseg/work/metrics.csv; do
+            [ -f "$WORK/seed-$S/$f" ] || { echo "no $WORK/seed-$S/$f: run seed $S first (without --table-only)" >&2; exit 1; }
+        done
+    done
+fi
 echo
 {
-echo "CamVid val ($( [ -n "$VAL_LIMIT" ] && echo "first $VAL_LIMIT frames" || echo "all frames" )), config $(basename "$CONFIG")${STEPS:+, $STEPS steps}, $THREADS thread(s)"
-echo "ISA: PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)') with ONEDNN_MAX_CPU_ISA $PT_ISA_TEXT; rtseg (libtorch 2.7.1) with ONEDNN_MAX_CPU_ISA $RT_ISA_TEXT"
+echo "CamVid val ($( [ -n "$VAL_LIMIT" ] && echo "first $VAL_LIMIT frames" || echo "all frames" )), config $(basename "$CONFIG")${STEPS:+, $STEPS steps}, $THREADS_TEXT"
+if [ "$TABLE_ONLY" = 1 ]; then
+    echo "ISA: as each seed ran (seed-*/pytorch/result.json's onednnIsa; seed-*/rtseg/finetune.txt)"
+else
+    echo "ISA: PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__)') with ONEDNN_MAX_CPU_ISA $PT_ISA_TEXT; rtseg (libtorch 2.7.1) with ONEDNN_MAX_CPU_ISA $RT_ISA_TEXT"
+fi
 HEAD="seed | mIoU PyTorch | mIoU rtseg | s/step PyTorch | s/step rtseg | step-0 loss PyTorch | step-0 loss rtseg"
 [ "$CROSS" = 1 ] && HEAD="$HEAD | mIoU of PyTorch's weights, rtseg evaluate"
 echo "$HEAD"
@@ -142,6 +179,7 @@ for S in $SEEDS; do
     [ "$CROSS" = 1 ] && ROW="$ROW | $(json "$D/rtseg/cross-eval.json" '"%.4f" % d["mIoU"]')"
     echo "$ROW"
 done
+mean_gap "$WORK" $SEEDS
 } | tee "$WORK/table.txt"
 echo "(s/step: median over the steps, data preparation and update included on both sides; per-step rows in"
 echo " seed-*/pytorch/metrics.csv and seed-*/rtseg/work/metrics.csv; per-class IoU in result.json / eval.json)"
