@@ -70,9 +70,11 @@ record Recipe(String dataset, String network, DataConfig data, TrainingConfig pr
     /**
      * The shipped recipe of a dataset at a budget, or a recipe file, with the data root filled in.
      *
-     * @param budget {@code paper} or {@code cpu}
+     * @param budget {@code paper}, {@code cpu} or {@code cpu-long}
+     * @param overrides {@code --set key=value} with a dotted key ({@code search.beta=1.89e-4}), as the
+     *     phase commands take them
      */
-    static Recipe load(String dataset, String budget, Path file, String root) throws IOException {
+    static Recipe load(String dataset, String budget, Path file, String root, List<String> overrides) throws IOException {
         JsonNode tree;
         if (file != null) {
             tree = JSON.readTree(Files.readString(file));
@@ -81,12 +83,15 @@ record Recipe(String dataset, String network, DataConfig data, TrainingConfig pr
             try (InputStream in = Recipe.class.getResourceAsStream("configs/reproduce/" + name + ".json")) {
                 if (in == null) {
                     throw new ConfigException("no recipe for --dataset " + dataset + " --budget " + budget + "; shipped: cityscapes, voc "
-                            + "and ade20k at --budget paper, camvid at --budget cpu (or give --recipe FILE)");
+                            + "and ade20k at --budget paper, camvid at --budget cpu or cpu-long (or give --recipe FILE)");
                 }
                 tree = JSON.readTree(in);
             }
         }
         ((ObjectNode) tree.get("data")).put("root", root);
+        for (String o : overrides) {
+            RunConfig.apply((ObjectNode) tree, o);
+        }
         try {
             return JSON.treeToValue(tree, Recipe.class);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {

@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,11 +52,13 @@ final class ReproduceCommand implements Callable<Integer> {
             + "a recipe with a single target needs none")
     String preset;
 
-    @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k (--budget paper); camvid (--budget cpu)")
+    @Option(names = "--dataset", required = true, description = "cityscapes, voc or ade20k (--budget paper); camvid (--budget cpu "
+            + "or cpu-long)")
     String dataset;
 
     @Option(names = "--budget", defaultValue = "paper", description = "paper: the paper's iterations and crops; cpu: 2 cores "
-            + "within 90 minutes, with a baseline and the booster ablation (default ${DEFAULT-VALUE})")
+            + "within 90 minutes, with a baseline and the booster ablation; cpu-long: cpu with 3 times the steps of every "
+            + "phase (default ${DEFAULT-VALUE})")
     String budget;
 
     @Option(names = "--root", description = "the dataset's root folder (official layout)")
@@ -66,6 +69,9 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--recipe", description = "a recipe file instead of the shipped one")
     Path recipeFile;
+
+    @Option(names = "--set", description = "override a recipe field: key=value with a dotted key, e.g. search.beta=1.89e-4")
+    List<String> overrides = new ArrayList<>();
 
     @Option(names = "--dry-run", description = "print the plan (phases, iterations, MACs) and stop")
     boolean dryRun;
@@ -93,7 +99,7 @@ final class ReproduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException(latencyModel == null ? "--target-ms needs --latency-model DIR (a latency model of this device)"
                     : "--latency-model needs --target-ms MS (the latency to search for)");
         }
-        Recipe recipe = Recipe.load(dataset, budget, recipeFile, root == null ? "<root>" : root.toString());
+        Recipe recipe = Recipe.load(dataset, budget, recipeFile, root == null ? "<root>" : root.toString(), overrides);
         int threads = runtime.configureThreads();
         if (latencyModel == null) {
             String name = targetName(recipe);

@@ -87,10 +87,12 @@ public record RunConfig(String preset, SupernetConfig network, DataConfig data, 
         }
     }
 
-    private static void apply(ObjectNode root, String override) {
+    /** Applies one {@code --set key=value} to a config tree (a run config's, or a recipe's). */
+    static void apply(ObjectNode root, String override) {
         int eq = override.indexOf('=');
         if (eq <= 0) {
-            throw new ConfigException("--set " + override + ": expected key=value, e.g. training.iterations=100");
+            throw new ConfigException("--set " + override + ": expected key=value with a dotted key, e.g. training.iterations=100 in a "
+                    + "run config, search.beta=1e-4 in a recipe");
         }
         String[] path = override.substring(0, eq).split("\\.");
         String text = override.substring(eq + 1);
