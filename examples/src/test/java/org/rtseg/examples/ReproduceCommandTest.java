@@ -81,14 +81,18 @@ class ReproduceCommandTest {
         assertTrue(longer.out().contains("0 baseline   1800 iterations, batch 8") && longer.out().contains("14400 images"), longer.out());
         assertTrue(longer.out().contains("1 pretrain   900 iterations") && longer.out().contains("2 search     300 iterations")
                 && longer.out().contains("4 finetune   600 iterations"), longer.out());
+        CoreCommandsTest.Run paper = CoreCommandsTest.run("reproduce", "--dataset", "camvid", "--dry-run");
+        assertTrue(paper.code() != 0 && paper.err().contains("no recipe for --dataset camvid --budget paper"), paper.err());
+    }
+
+    @Test
+    void setChangesARecipeFieldAndRefusesOneTheRecipeLacks() {
         CoreCommandsTest.Run scaled = CoreCommandsTest.run("reproduce", "--dataset", "camvid", "--budget", "cpu-long", "--set",
                 "search.beta=1.89e-4", "--dry-run");
         assertTrue(scaled.code() == 0 && scaled.out().contains("(β 1.89E-4, γ 1.0"), scaled.out() + scaled.err());
         CoreCommandsTest.Run misspelt = CoreCommandsTest.run("reproduce", "--dataset", "camvid", "--budget", "cpu", "--set",
                 "search.betta=1", "--dry-run");
         assertTrue(misspelt.code() != 0 && misspelt.err().contains("betta"), misspelt.err());
-        CoreCommandsTest.Run paper = CoreCommandsTest.run("reproduce", "--dataset", "camvid", "--dry-run");
-        assertTrue(paper.code() != 0 && paper.err().contains("no recipe for --dataset camvid --budget paper"), paper.err());
     }
 
     /** The CPU budget's recipe in miniature, on synthetic scenes. */
